@@ -1,0 +1,179 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+/** The workspace root, from tools/testing. */
+export const WORKSPACE = resolve(__dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * In the infra profile (tools/scripts/test-infra.mjs sets TEST_PG_ADMIN_URL and TEST_DB_PREFIX) every
+ * process gets a fresh PostgreSQL database of its own, dropped when it stops. Otherwise: undefined.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  const adminUrl = process.env.TEST_PG_ADMIN_URL;
+  if (!adminUrl) return undefined;
+  const name = `${process.env.TEST_DB_PREFIX ?? 'trustline_test'}_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const connection = new pg.Client({ connectionString: adminUrl });
+    await connection.connect();
+    try {
+      await connection.query(sql);
+    } finally {
+      await connection.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+export interface RunningProcess {
+  name: string;
+  port: number;
+  url: string;
+  /** Everything the process wrote (for assertions that secrets never reach a log line). */
+  output(): string;
+  /** Runs another entry of the same app (a CLI) with the same environment; returns its last JSON line. */
+  run(main: string, args: string[], env?: Record<string, string>): Record<string, unknown>;
+  restart(): Promise<void>;
+  /** Stops the process, keeping its data (restart() brings it back). */
+  halt(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** App name: runs dist/apps/<name>/main.js and waits for `"msg":"<name> ready"`. */
+  name: string;
+  env?: Record<string, string>;
+  port?: number;
+  /** Give it a fresh PostgreSQL database in the infra profile (default true). */
+  database?: boolean;
+}
+
+/**
+ * Starts a built app as a real process on an ephemeral port with its own data directory (and its own
+ * PostgreSQL database in the infra profile). Resolves once it prints its ready line.
+ */
+export async function startApp(options: StartOptions): Promise<RunningProcess> {
+  const port = options.port ?? (await freePort());
+  const dataDir = mkdtempSync(join(tmpdir(), `trustline-${options.name}-`));
+  const database = options.database === false ? undefined : await freshPostgresDatabase();
+  const dist = join(WORKSPACE, 'dist/apps', options.name);
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'test',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...options.env,
+  };
+  let output = '';
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    const launched = spawn(process.execPath, [join(dist, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = launched;
+    let own = '';
+    await new Promise<void>((ready, fail) => {
+      const timer = setTimeout(() => fail(new Error(`${options.name} did not start in time:\n${own}`)), 30_000);
+      const collect = (chunk: Buffer) => {
+        own += String(chunk);
+        output += String(chunk);
+        if (own.includes(`"msg":"${options.name} ready"`)) {
+          clearTimeout(timer);
+          ready();
+        }
+      };
+      launched.stdout?.on('data', collect);
+      launched.stderr?.on('data', collect);
+      launched.once('exit', (code) => {
+        clearTimeout(timer);
+        fail(new Error(`${options.name} exited with ${code}:\n${own}`));
+      });
+    });
+  };
+
+  const halt = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = new Promise((done) => running.once('exit', done));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await launch();
+
+  return {
+    name: options.name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    run: (main, args, extra = {}) => {
+      const result = spawnSync(process.execPath, [join(dist, main), ...args], { env: { ...env, ...extra }, encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`${main} ${args[0] ?? ''} failed (${result.status}): ${result.stderr}`);
+      return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    },
+    restart: async () => {
+      await halt();
+      await launch();
+    },
+    halt,
+    stop: async () => {
+      await halt();
+      rmSync(dataDir, { recursive: true, force: true });
+      await database?.drop();
+    },
+  };
+}
+
+/** The auth server on an ephemeral port, its issuer URL matching the port. */
+export async function startAuthServer(env: Record<string, string> = {}): Promise<RunningProcess & { issuer: string }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const running = await startApp({ name: 'auth-server', port, env: { ISSUER_URL: issuer, PUBLIC_GATEWAY_URL: 'http://127.0.0.1:18080', ...env } });
+  return Object.assign(running, { issuer });
+}
+
+/** HTTP Basic client authentication (RFC 6749 §2.3.1). */
+export function basicAuth(clientId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+}
+
+/** A client-credentials access token from a running auth server. */
+export async function clientCredentialsToken(issuer: string, clientId: string, resource: string, scope: string, secret = `${clientId}-secret`): Promise<string> {
+  const response = await fetch(`${issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: basicAuth(clientId, secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', resource, scope }),
+  });
+  const body = (await response.json()) as { access_token?: string; error?: string };
+  if (!body.access_token) throw new Error(`token request failed: ${body.error}`);
+  return body.access_token;
+}
+
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header, payload] = token.split('.');
+  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
+}
+
