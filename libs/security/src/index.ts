@@ -1,0 +1,15 @@
+// The public API of @trustline/security. Explicit names only: what is not exported here is internal.
+export { SecurityModule, type M2mCredentials, type SecurityModuleAsyncOptions } from './security.module';
+export { type SecurityModuleOptions, SECURITY_OPTIONS, ASYMMETRIC_ALGORITHMS } from './security.options';
+export { Public, Scopes, Roles, CurrentPrincipal } from './decorators';
+export { type Principal, hasScopes, hasAnyRole } from './principal';
+export { SecurityGuard } from './guards/security.guard';
+export { TokenVerifier, type VerificationOutcome } from './verification/token-verifier';
+export { RemoteKeyStore } from './keys/remote-key-store';
+export { Denylist, type RevocationEntry } from './denylist/denylist';
+export { RevocationFeed } from './denylist/revocation-feed';
+export { TokenVerificationError, type TokenErrorCode, InvalidTokenException, InsufficientScopeException } from './errors';
+export { ClientCredentialsTokenClient, TokenRequestError, type ClientCredentialsOptions } from './m2m/client-credentials-token-client';
+export { rpcEnvelope, rpcData, type RpcEnvelope } from './rpc/rpc-envelope';
+export { bearerToken } from './guards/token-extraction';
+export { createLogger, loggableUrl, PinoNestLogger } from './logging/logger';

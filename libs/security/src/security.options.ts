@@ -1,0 +1,93 @@
+/** Options of `SecurityModule.forRoot`; validated when the module is built (fail closed at boot). */
+export interface SecurityModuleOptions {
+  /** The exact `iss` every token must carry (ISSUER_URL). */
+  issuer: string;
+  /** This service's audience (RFC 8707 resource); a token must carry it in `aud`. */
+  audience: string | readonly string[];
+  /** Where discovery and JWKS are fetched (AUTH_INTERNAL_URL); defaults to `issuer`. Never changes the required `iss`. */
+  authInternalUrl?: string;
+  /** Accepted signature algorithms: asymmetric only. Default `['ES256']`. */
+  algorithms?: readonly string[];
+  /** Clock skew allowed on `exp`/`nbf`/`iat`, in seconds (0–60). Default 30. */
+  clockToleranceSeconds?: number;
+  /** Longest token accepted, in bytes (a guard against resource exhaustion). Default 8192. */
+  maxTokenBytes?: number;
+  /** Verified tokens kept in memory (so a repeat token skips the signature check). Default 10,000; 0 disables. */
+  verifiedTokenCacheSize?: number;
+  /** Minimum time between two JWKS refreshes triggered by unknown `kid`s. Default 5,000 ms. */
+  jwksRefreshMinIntervalMs?: number;
+  /** Register the guard for every route and message handler (default true): default-deny. */
+  globalGuard?: boolean;
+  /**
+   * Pull the auth server's revocation feed every `pollMs` (REVOCATION_POLL_MS, default 1000) with this
+   * service's M2M credentials (`m2m` must be set; the client needs `revocations:read`).
+   */
+  revocationFeed?: { pollMs?: number } | false;
+  /** Fetch implementation (tests). */
+  fetch?: typeof fetch;
+}
+
+export const SECURITY_OPTIONS = Symbol('TRUSTLINE_SECURITY_OPTIONS');
+
+export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+
+export interface ResolvedSecurityOptions {
+  issuer: string;
+  audiences: readonly string[];
+  authInternalUrl: string;
+  algorithms: readonly string[];
+  clockToleranceSeconds: number;
+  maxTokenBytes: number;
+  verifiedTokenCacheSize: number;
+  jwksRefreshMinIntervalMs: number;
+  globalGuard: boolean;
+  fetch: typeof fetch;
+}
+
+function httpUrl(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`SecurityModule: "${name}" must be a URL string`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`SecurityModule: "${name}" must be a URL, got "${value}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError(`SecurityModule: "${name}" must be http(s)`);
+  return value.replace(/\/+$/, '');
+}
+
+/** Rejects bad options with a TypeError naming the option, so a misconfigured service never starts. */
+export function resolveSecurityOptions(options: SecurityModuleOptions): ResolvedSecurityOptions {
+  if (!options || typeof options !== 'object') throw new TypeError('SecurityModule: options are required');
+  const issuer = httpUrl('issuer', options.issuer);
+  const audiences = typeof options.audience === 'string' ? [options.audience] : [...(options.audience ?? [])];
+  if (!audiences.length || audiences.some((audience) => typeof audience !== 'string' || !audience)) {
+    throw new TypeError('SecurityModule: "audience" must name this service (a non-empty string)');
+  }
+  const algorithms = [...(options.algorithms ?? ['ES256'])];
+  const allowed = new Set<string>(ASYMMETRIC_ALGORITHMS);
+  if (!algorithms.length || algorithms.some((alg) => !allowed.has(alg))) {
+    throw new TypeError(`SecurityModule: "algorithms" must be asymmetric JWS algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); none and HS* are never accepted`);
+  }
+  const clockToleranceSeconds = options.clockToleranceSeconds ?? 30;
+  if (!Number.isInteger(clockToleranceSeconds) || clockToleranceSeconds < 0 || clockToleranceSeconds > 60) {
+    throw new TypeError('SecurityModule: "clockToleranceSeconds" must be an integer from 0 to 60');
+  }
+  const positive = (name: string, value: number | undefined, fallback: number, min = 1) => {
+    const resolved = value ?? fallback;
+    if (!Number.isInteger(resolved) || resolved < min) throw new TypeError(`SecurityModule: "${name}" must be an integer ≥ ${min}`);
+    return resolved;
+  };
+  return {
+    issuer,
+    audiences,
+    authInternalUrl: options.authInternalUrl ? httpUrl('authInternalUrl', options.authInternalUrl) : issuer,
+    algorithms,
+    clockToleranceSeconds,
+    maxTokenBytes: positive('maxTokenBytes', options.maxTokenBytes, 8192, 256),
+    verifiedTokenCacheSize: positive('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000, 0),
+    jwksRefreshMinIntervalMs: positive('jwksRefreshMinIntervalMs', options.jwksRefreshMinIntervalMs, 5_000, 0),
+    globalGuard: options.globalGuard ?? true,
+    fetch: options.fetch ?? fetch,
+  };
+}
