@@ -1,0 +1,13 @@
+// Shared service defaults. Explicit names only.
+export { createService, startService, runService, type ServiceBootstrapOptions } from './bootstrap';
+export { serviceDataSourceOptions, type ServiceDatabaseOptions } from './database';
+export { WriteSerializer } from './write-serializer';
+export { HealthController } from './health.controller';
+export { baseServiceEnv, loadServiceEnv, refuseDemoSecretInProduction, ServiceConfigurationError } from './service-env';
+// The bank services' shared HTTP conventions: ownership, domain errors as JSON, versions and idempotency.
+export { CUSTOMER_ID_PATTERN, isAdmin, mayActFor, targetCustomer } from './domain/customer-access';
+export { DomainError, ResourceNotFoundError, InvalidRequestError, ForeignCustomerError, VersionRequiredError, VersionConflictError, StateConflictError, BusinessRuleError } from './domain/domain-errors';
+export { DomainErrorFilter } from './domain/domain-error.filter';
+export { PrincipalView } from './domain/principal.view';
+export { entityTag, expectedVersion } from './domain/expected-version';
+export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './domain/idempotency-key';
