@@ -1,0 +1,31 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { AUTH_SERVER_CONFIG, type AuthServerConfig } from './config/auth-server.config';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { InteractionModule } from './interaction/interaction.module';
+import { OidcModule } from './oidc/oidc.module';
+import { DemoSeedService } from './seed/demo-seed.service';
+import { RevocationsController } from './revocation/revocations.controller';
+import { SecurityModule } from '@trustline/security';
+import { AUTH_AUDIENCE } from './oidc/resources';
+
+@Module({})
+export class AuthServerModule {
+  static forRoot(config: AuthServerConfig): DynamicModule {
+    return {
+      module: AuthServerModule,
+      global: true,
+      imports: [
+        DatabaseModule.forRoot(),
+        OidcModule,
+        InteractionModule,
+        // The auth server's own APIs (revocation feed, admin) are resource servers like any other: it
+        // verifies its tokens through the same library, over its own JWKS.
+        SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}` }),
+      ],
+      controllers: [HealthController, RevocationsController],
+      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService],
+      exports: [AUTH_SERVER_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,24 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AuthServerModule } from './app.module';
+import type { AuthServerConfig } from './config/auth-server.config';
+import { createLogger, PinoNestLogger } from '@trustline/security';
+import { OIDC_PROVIDER, type Provider } from './oidc/oidc.module';
+import { oidcRoutes } from './oidc/oidc-fastify.plugin';
+import { DemoSeedService } from './seed/demo-seed.service';
+
+/** Login forms and admin calls are small (Nest's Fastify adapter parses JSON and forms under this limit); the engine's own routes keep its 56 KiB limit. */
+const BODY_LIMIT = 16 * 1024;
+
+/** Builds the auth server (not yet listening): Nest on Fastify with the OpenID Provider mounted. */
+export async function createAuthServer(config: AuthServerConfig): Promise<NestFastifyApplication> {
+  const logger = createLogger(config.logLevel, 'auth-server');
+  const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy });
+  const app = await NestFactory.create<NestFastifyApplication>(AuthServerModule.forRoot(config), adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
+  app.enableShutdownHooks();
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  await app.get(DemoSeedService).run();
+  await app.register(oidcRoutes(app.get<Provider>(OIDC_PROVIDER)) as never);
+  return app;
+}

@@ -1,0 +1,70 @@
+import { NestFactory } from '@nestjs/core';
+import { z } from 'zod';
+import { AuthServerModule } from './app.module';
+import { ClientRegistrationError, ClientsService } from './clients/clients.service';
+import { ConfigurationError, loadAuthServerConfig } from './config/auth-server.config';
+import { UsersService } from './users/users.service';
+
+const USAGE = `Trustline auth-server CLI (same environment as the server: DATABASE_URL or DATA_DIR, KEY_ENCRYPTION_SECRET)
+
+  clients:register '<json>'   register or replace a client; prints its generated secret once
+      {"clientId":"reports","tokenEndpointAuthMethod":"client_secret_basic","grantTypes":["client_credentials"],
+       "audiences":["urn:trustline:accounts"],"allowedScopes":["accounts:read"]}
+  users:create <username> <role>[,<role>…]   password read from TRUSTLINE_PASSWORD
+`;
+
+const registrationSchema = z.object({
+  clientId: z.string(),
+  name: z.string().max(256).optional(),
+  tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none']),
+  grantTypes: z.array(z.string()).min(1),
+  audiences: z.array(z.string()),
+  allowedScopes: z.array(z.string()),
+  redirectUris: z.array(z.url()).optional(),
+  postLogoutRedirectUris: z.array(z.url()).optional(),
+  jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
+  firstParty: z.boolean().optional(),
+});
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (!command || command === '--help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 64;
+  }
+  const config = { ...loadAuthServerConfig(), demoSeed: false };
+  const app = await NestFactory.createApplicationContext(AuthServerModule.forRoot(config), { logger: ['error'] });
+  try {
+    switch (command) {
+      case 'clients:register': {
+        const parsed = registrationSchema.safeParse(JSON.parse(args[0] ?? 'null'));
+        if (!parsed.success) throw new ClientRegistrationError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
+        const { client, secret } = await app.get(ClientsService).register(parsed.data);
+        process.stdout.write(`${JSON.stringify({ client_id: client.clientId, ...(secret ? { client_secret: secret } : {}) })}\n`);
+        return 0;
+      }
+      case 'users:create': {
+        const [username, roles] = args;
+        const password = process.env.TRUSTLINE_PASSWORD;
+        if (!username || !roles || !password || password.length < 12) throw new ClientRegistrationError('need <username> <roles> and TRUSTLINE_PASSWORD of at least 12 characters');
+        const { user, created } = await app.get(UsersService).createIfAbsent({ username, password, roles: roles.split(',') });
+        process.stdout.write(`${JSON.stringify({ sub: user.id, username: user.username, created })}\n`);
+        return 0;
+      }
+      default:
+        process.stderr.write(`unknown command ${command}\n${USAGE}`);
+        return 64;
+    }
+  } finally {
+    await app.close();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof ClientRegistrationError || error instanceof ConfigurationError || error instanceof SyntaxError;
+    process.stderr.write(`${known ? (error as Error).message : `failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
+    process.exit(known ? 65 : 1);
+  },
+);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, DEMO_KEY_ENCRYPTION_SECRET, loadAuthServerConfig } from './auth-server.config';
+
+describe('loadAuthServerConfig', () => {
+  it('runs on embedded defaults with nothing set', () => {
+    const config = loadAuthServerConfig({});
+    expect(config).toMatchObject({
+      port: 9000,
+      issuer: 'http://localhost:9000',
+      database: { type: 'sqlite', file: './data/auth-server.sqlite' },
+      accessTokenTtl: 300,
+      refreshTokenTtl: 1_209_600,
+      demoSeed: true,
+      production: false,
+    });
+  });
+
+  it('takes PostgreSQL from DATABASE_URL and lifetimes from the environment', () => {
+    const config = loadAuthServerConfig({ DATABASE_URL: 'postgres://u@db:5432/auth', ACCESS_TOKEN_TTL: '120', REFRESH_TOKEN_TTL: '3600', ISSUER_URL: 'http://auth:9000/' });
+    expect(config.database).toEqual({ type: 'postgres', url: 'postgres://u@db:5432/auth' });
+    expect(config.accessTokenTtl).toBe(120);
+    expect(config.refreshTokenTtl).toBe(3600);
+    expect(config.issuer).toBe('http://auth:9000');
+  });
+
+  it('reports every bad value by variable name', () => {
+    try {
+      loadAuthServerConfig({ PORT: 'eighty', ACCESS_TOKEN_TTL: '-5', DATABASE_URL: 'mysql://x', ISSUER_URL: 'not a url' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigurationError);
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'ACCESS_TOKEN_TTL', 'DATABASE_URL', 'ISSUER_URL']) expect(message).toContain(name);
+    }
+  });
+
+  it('refuses to start in production on demo secrets, demo seeding or a plain-HTTP issuer', () => {
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example' })).toThrow(/KEY_ENCRYPTION_SECRET/);
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: DEMO_KEY_ENCRYPTION_SECRET })).toThrow(/KEY_ENCRYPTION_SECRET/);
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'http://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40) })).toThrow(/ISSUER_URL/);
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40), DEMO_SEED: 'true' })).toThrow(/DEMO_SEED/);
+    const config = loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40) });
+    expect(config.demoSeed).toBe(false);
+  });
+});

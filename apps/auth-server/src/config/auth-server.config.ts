@@ -1,0 +1,104 @@
+import { z } from 'zod';
+
+/** Values that exist only so the demo runs out of the box; production refuses them. */
+export const DEMO_KEY_ENCRYPTION_SECRET = 'trustline-demo-key-encryption-secret-change-me';
+
+const urlWithoutTrailingSlash = z
+  .url({ protocol: /^https?$/ })
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const seconds = (fallback: number) => z.coerce.number().int().min(1).max(31_536_000).default(fallback);
+
+/**
+ * The auth server's environment, validated once at boot. Every default lives here and is the one the
+ * README documents (CONVENTIONS.md fixes the names).
+ */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    /** The issuer as browsers and tokens name it; every verifier requires exactly this `iss`. */
+    ISSUER_URL: urlWithoutTrailingSlash.default('http://localhost:9000'),
+    /** The gateway as browsers reach it; the portal's redirect URI hangs off it. */
+    PUBLIC_GATEWAY_URL: urlWithoutTrailingSlash.default('http://localhost:8080'),
+    /** Absent: embedded SQLite under DATA_DIR. `postgres://…`: PostgreSQL. */
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('./data'),
+    ACCESS_TOKEN_TTL: seconds(300),
+    REFRESH_TOKEN_TTL: seconds(1_209_600),
+    /** When set, private signing keys are stored encrypted with a key derived from it. */
+    KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** Seed demo users and clients (never in production). */
+    DEMO_SEED: z.enum(['true', 'false']).optional(),
+    /** Trust X-Forwarded-* (only behind a proxy you run). */
+    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.KEY_ENCRYPTION_SECRET || env.KEY_ENCRYPTION_SECRET === DEMO_KEY_ENCRYPTION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_SECRET'], message: 'must be set to a non-demo secret in production' });
+    }
+    if (env.DEMO_SEED === 'true') {
+      ctx.addIssue({ code: 'custom', path: ['DEMO_SEED'], message: 'demo identities are never seeded in production' });
+    }
+    if (!env.ISSUER_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['ISSUER_URL'], message: 'must be https:// in production' });
+    }
+  });
+
+export type AuthServerEnv = z.input<typeof schema>;
+
+export interface AuthServerConfig {
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly publicGatewayUrl: string;
+  readonly database: { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
+  readonly accessTokenTtl: number;
+  readonly refreshTokenTtl: number;
+  readonly keyEncryptionSecret: string | undefined;
+  readonly demoSeed: boolean;
+  readonly logLevel: string;
+  readonly trustProxy: boolean;
+}
+
+export class ConfigurationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid auth-server configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigurationError';
+  }
+}
+
+/** Parses the environment; throws one error listing every problem by variable name. */
+export function loadAuthServerConfig(env: Record<string, string | undefined> = process.env): AuthServerConfig {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigurationError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  const parsed = result.data;
+  const production = parsed.NODE_ENV === 'production';
+  return {
+    production,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    issuer: parsed.ISSUER_URL,
+    publicGatewayUrl: parsed.PUBLIC_GATEWAY_URL,
+    database: parsed.DATABASE_URL
+      ? { type: 'postgres', url: parsed.DATABASE_URL }
+      : { type: 'sqlite', file: `${parsed.DATA_DIR.replace(/\/+$/, '')}/auth-server.sqlite` },
+    accessTokenTtl: parsed.ACCESS_TOKEN_TTL,
+    refreshTokenTtl: parsed.REFRESH_TOKEN_TTL,
+    keyEncryptionSecret: parsed.KEY_ENCRYPTION_SECRET ?? (production ? undefined : DEMO_KEY_ENCRYPTION_SECRET),
+    demoSeed: parsed.DEMO_SEED ? parsed.DEMO_SEED === 'true' : !production,
+    logLevel: parsed.LOG_LEVEL,
+    trustProxy: parsed.TRUST_PROXY === 'true',
+  };
+}
+
+export const AUTH_SERVER_CONFIG = Symbol('AUTH_SERVER_CONFIG');

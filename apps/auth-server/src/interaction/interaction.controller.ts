@@ -1,0 +1,146 @@
+import { Controller, Get, HttpStatus, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { Public } from '@trustline/security';
+import { z } from 'zod';
+import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
+import { escapeHtml, HTML_SECURITY_HEADERS, page } from '../oidc/html';
+import { OIDC_PROVIDER } from '../oidc/oidc.module';
+import { buildGrant, type EngineClient, isFirstParty } from '../oidc/oidc-provider.factory';
+import { OIDC_SCOPES } from '../oidc/resources';
+import { UsersService } from '../users/users.service';
+import { CsrfTokens } from './csrf';
+import { consentPage, loginPage } from './interaction.views';
+
+const uidSchema = z.string().regex(/^[A-Za-z0-9_-]{10,64}$/);
+const loginForm = z.object({ csrf: z.string().max(128), username: z.string().trim().min(1).max(128), password: z.string().min(1).max(1024) });
+const csrfForm = z.object({ csrf: z.string().max(128) });
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * The login and consent pages the engine sends users to (`interactions.url`). The engine binds each
+ * interaction to a path-scoped cookie; these handlers add a CSRF token, an Origin check and validation.
+ */
+// Browser pages: the user is signing in, so there is no token yet; the engine's interaction cookie,
+// the CSRF token and the Origin check protect them.
+@Public()
+@Controller('interaction')
+export class InteractionController {
+  constructor(
+    @Inject(OIDC_PROVIDER) private readonly provider: Provider,
+    @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
+    @Inject(CsrfTokens) private readonly csrf: CsrfTokens,
+    private readonly users: UsersService,
+  ) {}
+
+  @Get(':uid')
+  async show(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const interaction = await this.load(uid, request, reply);
+    if (!interaction) return;
+    const client = await this.client(interaction);
+    if (!client) return this.fail(reply, HttpStatus.BAD_REQUEST, 'The application is no longer registered.');
+    if (interaction.prompt.name === 'login') {
+      return this.html(reply, HttpStatus.OK, loginPage({ uid, csrf: this.csrf.issue(uid), clientName: client.clientName ?? client.clientId }));
+    }
+    if (isFirstParty(client)) return this.finishConsent(interaction, client, request, reply);
+    const grant = await buildGrant(this.provider, client, interaction.params, this.users, interaction.grantId, String(interaction.session?.accountId));
+    return this.html(
+      reply,
+      HttpStatus.OK,
+      consentPage({
+        uid,
+        csrf: this.csrf.issue(uid),
+        clientName: client.clientName ?? client.clientId,
+        identityScopes: String(interaction.params.scope ?? '').split(' ').filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope)),
+        resources: Object.keys(grant.resources ?? {}).map((resource) => ({ resource, scopes: String(grant.resources?.[resource] ?? '').split(' ').filter(Boolean) })),
+      }),
+    );
+  }
+
+  @Post(':uid/login')
+  async login(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const interaction = await this.load(uid, request, reply);
+    if (!interaction || !this.checkForm(uid, request, reply)) return;
+    const client = await this.client(interaction);
+    if (!client) return this.fail(reply, HttpStatus.BAD_REQUEST, 'The application is no longer registered.');
+    const form = loginForm.safeParse(request.body);
+    const clientName = client.clientName ?? client.clientId;
+    if (!form.success || interaction.prompt.name !== 'login') {
+      return this.html(reply, HttpStatus.BAD_REQUEST, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, error: 'Enter a username and a password.' }));
+    }
+    const user = await this.users.authenticate(form.data.username, form.data.password);
+    if (!user) {
+      request.log.warn({ event: 'login.failure', client_id: client.clientId }, 'login failed');
+      return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username: form.data.username, error: 'Wrong username or password.' }));
+    }
+    request.log.info({ event: 'login.success', client_id: client.clientId, sub: user.id }, 'login succeeded');
+    const location = await this.provider.interactionResult(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
+    return reply.code(303).header('location', location).send();
+  }
+
+  @Post(':uid/confirm')
+  async confirm(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const interaction = await this.load(uid, request, reply);
+    if (!interaction || !this.checkForm(uid, request, reply)) return;
+    if (interaction.prompt.name !== 'consent') return this.fail(reply, HttpStatus.BAD_REQUEST, 'Nothing to confirm.');
+    const client = await this.client(interaction);
+    if (!client) return this.fail(reply, HttpStatus.BAD_REQUEST, 'The application is no longer registered.');
+    return this.finishConsent(interaction, client, request, reply);
+  }
+
+  @Post(':uid/abort')
+  async abort(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const interaction = await this.load(uid, request, reply);
+    if (!interaction || !this.checkForm(uid, request, reply)) return;
+    const location = await this.provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' }, { mergeWithLastSubmission: false });
+    return reply.code(303).header('location', location).send();
+  }
+
+  private async finishConsent(interaction: Interaction, client: EngineClient, request: FastifyRequest, reply: FastifyReply) {
+    const accountId = String(interaction.session?.accountId ?? '');
+    const grant = await buildGrant(this.provider, client, interaction.params, this.users, interaction.grantId, accountId);
+    const grantId = await grant.save();
+    const location = await this.provider.interactionResult(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    return reply.code(303).header('location', location).send();
+  }
+
+  /** The interaction bound to this browser, or an error page (expired, unknown, or another browser's). */
+  private async load(uid: string, request: FastifyRequest, reply: FastifyReply): Promise<Interaction | undefined> {
+    if (!uidSchema.safeParse(uid).success) {
+      this.fail(reply, HttpStatus.BAD_REQUEST, 'Invalid sign-in link.');
+      return undefined;
+    }
+    try {
+      const interaction = await this.provider.interactionDetails(request.raw, reply.raw);
+      if (interaction.uid === uid) return interaction;
+    } catch {
+      // SessionNotFound and friends: the cookie is missing, expired or belongs to another interaction.
+    }
+    this.fail(reply, HttpStatus.BAD_REQUEST, 'This sign-in request has expired or was started in another browser. Go back to the application and try again.');
+    return undefined;
+  }
+
+  /** Same-origin form posts only (Origin, when the browser sends it), with a valid CSRF token. */
+  private checkForm(uid: string, request: FastifyRequest, reply: FastifyReply): boolean {
+    const origin = request.headers.origin;
+    const form = csrfForm.safeParse(request.body);
+    if ((origin !== undefined && origin !== new URL(this.config.issuer).origin) || !form.success || !this.csrf.verify(uid, form.data.csrf)) {
+      this.fail(reply, HttpStatus.FORBIDDEN, 'The form could not be verified. Go back to the application and try again.');
+      return false;
+    }
+    return true;
+  }
+
+  private async client(interaction: Interaction): Promise<EngineClient | undefined> {
+    return this.provider.Client.find(String(interaction.params.client_id));
+  }
+
+  private fail(reply: FastifyReply, status: number, message: string) {
+    return this.html(reply, status, page('Sign-in problem', `<h1>Sign-in problem</h1><p class="error">${escapeHtml(message)}</p>`));
+  }
+
+  private html(reply: FastifyReply, status: number, body: string) {
+    return reply.code(status).headers(HTML_SECURITY_HEADERS).type('text/html; charset=utf-8').send(body);
+  }
+}

@@ -1,0 +1,246 @@
+import { hkdfSync } from 'node:crypto';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Repository } from 'typeorm';
+import { clientSecretMatches } from '../clients/client-secret';
+import type { ClientsService } from '../clients/clients.service';
+import type { AuthServerConfig } from '../config/auth-server.config';
+import type { OidcPayloadEntity } from '../database/entities';
+import type { WriteSerializer } from '../database/write-serializer';
+import type { RevocationsService } from '../revocation/revocations.service';
+import type { UsersService } from '../users/users.service';
+import { escapeHtml, HTML_SECURITY_HEADERS, page } from './html';
+import { jwtTokenEndpoints } from './jwt-token-endpoints';
+import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from './resources';
+import { TypeOrmOidcAdapter } from './typeorm-adapter';
+
+export interface OidcProviderDependencies {
+  config: AuthServerConfig;
+  jwks: { keys: Record<string, unknown>[] };
+  payloads: Repository<OidcPayloadEntity>;
+  writes: WriteSerializer;
+  clients: ClientsService;
+  users: UsersService;
+  revocations: RevocationsService;
+  /** Told when a grant's revocation could not be recorded (the caller logs it; the engine cannot). */
+  onRevocationWriteError?: (error: unknown) => void;
+}
+
+/** Client metadata Trustline adds to the standard set (read back in policies below). */
+export const CLIENT_EXTRA_METADATA = ['trustline_audiences', 'trustline_allowed_scopes', 'trustline_first_party'] as const;
+
+export const INTERACTION_PATH = '/interaction';
+
+/** Secrets derived from KEY_ENCRYPTION_SECRET for other purposes, so one configured secret covers all. */
+export function deriveSecret(secret: string, purpose: string): string {
+  return Buffer.from(hkdfSync('sha256', secret, 'trustline', purpose, 32)).toString('base64url');
+}
+
+export type EngineClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
+const audiencesOf = (client: EngineClient) => (client['trustline_audiences'] as string[] | undefined) ?? [];
+const allowedScopesOf = (client: EngineClient) => new Set((client['trustline_allowed_scopes'] as string[] | undefined) ?? []);
+export const isFirstParty = (client: EngineClient) => client['trustline_first_party'] === true;
+
+const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: Record<string, unknown>) => rest;
+
+/**
+ * Builds the OpenID Provider: node-oidc-provider (a certified engine) configured for Trustline's
+ * contracts (CONVENTIONS.md). Everything Trustline-specific is a documented configuration hook here.
+ */
+export function createOidcProvider(deps: OidcProviderDependencies): Provider {
+  const { config } = deps;
+  const secret = config.keyEncryptionSecret ?? deriveSecret(String(Math.random()), 'ephemeral');
+  const publicJwks = { keys: deps.jwks.keys.map(publicPart) };
+
+  const configuration: Configuration = {
+    adapter: (name: string) => new TypeOrmOidcAdapter(name, deps.payloads, deps.writes, deps.clients),
+    jwks: deps.jwks as Configuration['jwks'],
+    cookies: {
+      keys: [deriveSecret(secret, 'cookies')],
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    scopes: [...OIDC_SCOPES],
+    claims: { openid: ['sub'], profile: ['name', 'preferred_username'], roles: ['roles'] },
+    responseTypes: ['code'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // Asymmetric only: no `none`, no HS* anywhere (client_secret_jwt would use the stored digest as a MAC key).
+    enabledJWA: {
+      clientAuthSigningAlgValues: ['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'],
+      idTokenSigningAlgValues: ['ES256'],
+      userinfoSigningAlgValues: ['ES256'],
+      introspectionSigningAlgValues: ['ES256'],
+      authorizationSigningAlgValues: ['ES256'],
+      requestObjectSigningAlgValues: ['ES256', 'PS256', 'RS256', 'EdDSA'],
+    },
+    clientDefaults: { id_token_signed_response_alg: 'ES256', grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    extraClientMetadata: { properties: [...CLIENT_EXTRA_METADATA] },
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => {
+          ctx.set(HTML_SECURITY_HEADERS);
+          ctx.body = page('Sign out', `<h1>Sign out</h1><p>Sign out of Trustline?</p>${form}<button form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button> <button form="op.logoutForm">No</button>`);
+        },
+        postLogoutSuccessSource: async (ctx) => {
+          ctx.set(HTML_SECURITY_HEADERS);
+          ctx.body = page('Signed out', '<h1>Signed out</h1><p>You have been signed out.</p>');
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Client credentials name their audience; a client with exactly one may leave it out.
+        defaultResource: async (ctx, client) => {
+          if (ctx.oidc.params?.grant_type !== 'client_credentials') return undefined as unknown as string;
+          const audiences = audiencesOf(client);
+          if (audiences.length === 1) return audiences[0];
+          throw new errors.InvalidTarget('the resource parameter is required: name the audience the token is for');
+        },
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (ctx, resource, client) => {
+          if (!isKnownResource(resource) || !audiencesOf(client).includes(resource)) {
+            throw new errors.InvalidTarget('the client is not allowed this resource');
+          }
+          const allowed = allowedScopesOf(client);
+          const scopes = RESOURCE_SERVERS[resource].filter((scope) => allowed.has(scope));
+          if (ctx.oidc.params?.grant_type === 'client_credentials') {
+            // Least scope, stated loudly: asking for a scope the client lacks is an error, not a silent drop.
+            const requested = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
+            const refused = requested.filter((scope) => !scopes.includes(scope));
+            if (refused.length) throw new errors.InvalidScope('requested scope is not allowed for this client and resource', refused.join(' '));
+          }
+          return {
+            scope: scopes.join(' '),
+            audience: resource,
+            accessTokenTTL: config.accessTokenTtl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    ttl: {
+      AccessToken: config.accessTokenTtl,
+      ClientCredentials: config.accessTokenTtl,
+      IdToken: config.accessTokenTtl,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: Math.min(config.refreshTokenTtl, 86_400),
+      Grant: config.refreshTokenTtl,
+      RefreshToken: config.refreshTokenTtl,
+    },
+    // Every refresh rotates its token; the engine revokes the whole grant when a consumed one comes back.
+    rotateRefreshToken: () => true,
+    // The engine drops `offline_access` unless the request says prompt=consent. First-party clients (the
+    // portal) get a rotating refresh token without it; third parties need offline_access, consented to.
+    issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    extraTokenClaims: async (_ctx, token) => {
+      if (!('accountId' in token) || !token.accountId) return undefined;
+      const user = await deps.users.findById(token.accountId);
+      return { gid: token.grantId, roles: user?.roles ?? [] };
+    },
+    findAccount: async (_ctx, sub) => {
+      const user = await deps.users.findById(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: async () => ({ sub: user.id, preferred_username: user.username, name: user.name ?? user.username, roles: user.roles }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `${INTERACTION_PATH}/${interaction.uid}` },
+    loadExistingGrant: async (ctx) => {
+      const { oidc } = ctx;
+      const grantId = oidc.result?.consent?.grantId ?? (oidc.client ? oidc.session?.grantIdFor(oidc.client.clientId) : undefined);
+      if (grantId) return oidc.provider.Grant.find(grantId);
+      // First-party clients are granted what the user's roles allow without a consent screen.
+      if (oidc.client && isFirstParty(oidc.client) && oidc.session?.accountId) {
+        const grant = await buildGrant(oidc.provider, oidc.client, { scope: oidc.params?.scope, resource: oidc.params?.resource }, deps.users, undefined, oidc.session.accountId);
+        await grant.save();
+        oidc.session.ensureClientContainer(oidc.client.clientId);
+        oidc.session.grantIdFor(oidc.client.clientId, grant.jti);
+        return grant;
+      }
+      return undefined;
+    },
+    clientBasedCORS: (_ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
+    renderError: async (ctx, out) => {
+      ctx.set(HTML_SECURITY_HEADERS);
+      ctx.type = 'html';
+      ctx.body = page('Error', `<h1>Something went wrong</h1><p class="error">${escapeHtml(out.error)}</p><p>${escapeHtml(out.error_description)}</p>`);
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustProxy;
+
+  // Secrets are stored as SHA-256 digests: compare the presented secret's digest in constant time.
+  provider.Client.prototype.compareClientSecret = function compareDigest(this: { clientSecret?: string }, actual: string) {
+    return clientSecretMatches(actual, this.clientSecret);
+  };
+
+  // The engine emits 'grant.revoked' without awaiting listeners. The record must be written before the
+  // response leaves, or a client could still see the grant's access tokens as active right after
+  // revoking it; the outermost middleware holds every response until those writes have settled.
+  const pendingRevocations = new Set<Promise<void>>();
+  provider.use(async (_ctx, next) => {
+    await next();
+    if (pendingRevocations.size > 0) await Promise.allSettled([...pendingRevocations]);
+  });
+  provider.use(jwtTokenEndpoints({ issuer: config.issuer, publicJwks: () => publicJwks, revocations: deps.revocations }));
+
+  // A revoked grant (logout, refresh-token reuse, revocation of a refresh token) must kill the JWT access
+  // tokens it issued too; they live at most one access-token lifetime longer.
+  provider.on('grant.revoked', (_ctx, grantId: string) => {
+    const write = deps.revocations
+      .record('grant', grantId, Math.floor(Date.now() / 1000) + config.accessTokenTtl + 60)
+      .catch((error: unknown) => deps.onRevocationWriteError?.(error))
+      .finally(() => pendingRevocations.delete(write));
+    pendingRevocations.add(write);
+  });
+
+  return provider;
+}
+
+export interface GrantRequest {
+  scope?: unknown;
+  resource?: unknown;
+}
+
+/**
+ * The grant for a user and a client: the requested OIDC scopes, and for each requested resource the
+ * scopes the client may have and the user's roles allow. Scopes refused are recorded as rejected, so the
+ * engine does not ask for consent again for something the user can never have.
+ */
+export async function buildGrant(
+  provider: Provider,
+  client: EngineClient,
+  request: GrantRequest,
+  users: UsersService,
+  existingGrantId: string | undefined,
+  accountId: string,
+) {
+  const existing = existingGrantId ? await provider.Grant.find(existingGrantId) : undefined;
+  const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
+  const requested = String(request.scope ?? '').split(' ').filter(Boolean);
+  const oidcScopes = requested.filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope));
+  if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
+  const user = await users.findById(accountId);
+  const roleScopes = await users.scopesForRoles(user?.roles ?? []);
+  const clientScopes = allowedScopesOf(client);
+  const resources = Array.isArray(request.resource) ? request.resource.map(String) : request.resource ? [String(request.resource)] : [];
+  for (const resource of resources) {
+    if (!isKnownResource(resource)) continue;
+    // Only what was asked for: the engine also narrows each token to the scopes of the request.
+    const wanted = requested.filter((scope) => RESOURCE_SERVERS[resource].includes(scope));
+    const granted = wanted.filter((scope) => clientScopes.has(scope) && roleScopes.has(scope));
+    const refused = wanted.filter((scope) => !granted.includes(scope));
+    if (granted.length) grant.addResourceScope(resource, granted.join(' '));
+    if (refused.length) grant.rejectResourceScope(resource, refused.join(' '));
+  }
+  return grant;
+}

@@ -1,0 +1,33 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { Scopes } from '@trustline/security';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { RevocationsService } from './revocations.service';
+
+class FeedQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
+  since?: number;
+}
+
+/**
+ * The revocation feed (CONVENTIONS.md): verifiers without a broker pull it, and every verifier pulls it
+ * from its last cursor when it starts or reconnects, so a missed event is never a missed revocation.
+ */
+@Controller('revocations')
+export class RevocationsController {
+  constructor(private readonly revocations: RevocationsService) {}
+
+  @Scopes('revocations:read')
+  @Get()
+  async feed(@Query() query: FeedQuery) {
+    const since = query.since ?? 0;
+    const rows = await this.revocations.since(since);
+    const now = Math.floor(Date.now() / 1000);
+    const entries = rows.filter((row) => row.exp >= now).map(({ type, value, at, exp }) => ({ type, value, at, exp }));
+    return { entries, cursor: rows.length ? Number(rows[rows.length - 1].id) : since };
+  }
+}

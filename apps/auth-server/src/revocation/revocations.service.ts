@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, MoreThan, Repository } from 'typeorm';
+import { RevocationEntity, type RevocationType } from '../database/entities';
+import { WriteSerializer } from '../database/write-serializer';
+
+/** The claims of a verified access token that a revocation can touch. */
+export interface RevocableClaims {
+  jti?: unknown;
+  gid?: unknown;
+  sub?: unknown;
+  client_id?: unknown;
+  iat?: unknown;
+}
+
+/**
+ * The record of revoked JWT access tokens, grants, subjects, clients and keys. The engine cannot revoke
+ * its own JWTs (it never stores them), so this table is Trustline's revocation state and the source of
+ * the revocation feed that verifiers pull or receive.
+ */
+@Injectable()
+export class RevocationsService {
+  constructor(
+    @InjectRepository(RevocationEntity) private readonly revocations: Repository<RevocationEntity>,
+    private readonly writes: WriteSerializer,
+  ) {}
+
+  async record(type: RevocationType, value: string, exp: number): Promise<void> {
+    const at = Math.floor(Date.now() / 1000);
+    await this.writes.write(() => this.revocations.insert({ type, value, at, exp }));
+  }
+
+  /** Whether a token with these claims has been revoked (by jti, its grant, its subject or its client). */
+  async isRevoked(claims: RevocableClaims): Promise<boolean> {
+    const now = Math.floor(Date.now() / 1000);
+    const candidates: [RevocationType, unknown][] = [
+      ['jti', claims.jti],
+      ['grant', claims.gid],
+      ['sub', claims.sub],
+      ['client', claims.client_id],
+    ];
+    for (const [type, value] of candidates) {
+      if (typeof value !== 'string') continue;
+      const rows = await this.revocations.find({ where: { type, value, exp: MoreThan(now) } });
+      // A jti entry kills that one token; the others kill every token issued up to the revocation.
+      if (rows.some((row) => type === 'jti' || (typeof claims.iat === 'number' && claims.iat <= row.at))) return true;
+    }
+    return false;
+  }
+
+  /** Entries after a cursor, oldest first (the feed's page). */
+  async since(cursor: number, limit = 1000): Promise<RevocationEntity[]> {
+    return this.revocations.find({ where: { id: MoreThan(cursor) }, order: { id: 'ASC' }, take: limit });
+  }
+
+  async purgeExpired(): Promise<void> {
+    const now = Math.floor(Date.now() / 1000);
+    await this.writes.write(() => this.revocations.delete({ exp: LessThan(now) }));
+  }
+}

@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ClientsService, type ClientRegistration } from '../clients/clients.service';
+import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
+import { UsersService } from '../users/users.service';
+
+const SERVICE_SCOPES = ['accounts:read', 'accounts:write', 'loans:read', 'loans:write', 'cards:read', 'cards:write'];
+const SERVICE_AUDIENCES = ['urn:trustline:accounts', 'urn:trustline:loans', 'urn:trustline:cards'];
+
+export const DEMO_USERS = [
+  { username: 'alice', password: 'alice-demo-password', roles: ['customer'], name: 'Alice' },
+  { username: 'bob', password: 'bob-demo-password', roles: ['customer'], name: 'Bob' },
+  { username: 'admin', password: 'admin-demo-password', roles: ['admin'], name: 'Administrator' },
+];
+
+export function demoClients(publicGatewayUrl: string): ClientRegistration[] {
+  const m2m = (clientId: string, allowedScopes: string[], audiences: string[]): ClientRegistration => ({
+    clientId,
+    secret: `${clientId}-secret`,
+    tokenEndpointAuthMethod: 'client_secret_basic',
+    grantTypes: ['client_credentials'],
+    allowedScopes,
+    audiences,
+  });
+  return [
+    {
+      clientId: 'portal',
+      name: 'Trustline bank portal',
+      tokenEndpointAuthMethod: 'none',
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [`${publicGatewayUrl}/callback`],
+      postLogoutRedirectUris: [`${publicGatewayUrl}/`],
+      allowedScopes: SERVICE_SCOPES,
+      audiences: SERVICE_AUDIENCES,
+      firstParty: true,
+    },
+    m2m('demo-cli', ['accounts:read', 'loans:read', 'cards:read'], SERVICE_AUDIENCES),
+    m2m('accounts-service', ['loans:read', 'cards:read', 'revocations:read'], ['urn:trustline:loans', 'urn:trustline:cards', 'urn:trustline:auth']),
+    m2m('gateway', ['revocations:read'], ['urn:trustline:auth']),
+    m2m('loans-service', ['revocations:read'], ['urn:trustline:auth']),
+    m2m('cards-service', ['revocations:read'], ['urn:trustline:auth']),
+  ];
+}
+
+/**
+ * The demo identities of CONVENTIONS.md, created idempotently on start outside production. Roles are
+ * always ensured: they are the scope-to-role mapping, not demo data.
+ */
+@Injectable()
+export class DemoSeedService {
+  private readonly logger = new Logger('DemoSeed');
+
+  constructor(
+    @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
+    private readonly users: UsersService,
+    private readonly clients: ClientsService,
+  ) {}
+
+  async run(): Promise<void> {
+    await this.users.upsertRole('customer', SERVICE_SCOPES);
+    await this.users.upsertRole('admin', [...SERVICE_SCOPES, 'admin']);
+    if (!this.config.demoSeed) return;
+    let createdUsers = 0;
+    for (const user of DEMO_USERS) if ((await this.users.createIfAbsent(user)).created) createdUsers += 1;
+    // Clients are re-registered each start so the portal's redirect URI follows PUBLIC_GATEWAY_URL.
+    for (const client of demoClients(this.config.publicGatewayUrl)) await this.clients.register(client);
+    if (createdUsers) {
+      this.logger.warn('demo identities created (never in production): users alice, bob, admin with "<name>-demo-password"; M2M clients with "<client-id>-secret" (see README)');
+    }
+  }
+}

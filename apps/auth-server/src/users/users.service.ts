@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, Repository } from 'typeorm';
+import { RoleEntity, UserEntity } from '../database/entities';
+import { WriteSerializer } from '../database/write-serializer';
+import { hashPassword, verifyPassword } from './password';
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
+    private readonly writes: WriteSerializer,
+  ) {}
+
+  findById(id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ username });
+  }
+
+  /** Checks a login; the same work is done whether or not the user exists. */
+  async authenticate(username: string, password: string): Promise<UserEntity | null> {
+    const user = await this.findByUsername(username);
+    return (await verifyPassword(user?.passwordHash, password)) ? user : null;
+  }
+
+  async createIfAbsent(input: { username: string; password: string; roles: string[]; name?: string }): Promise<{ user: UserEntity; created: boolean }> {
+    const existing = await this.findByUsername(input.username);
+    if (existing) return { user: existing, created: false };
+    const user: UserEntity = {
+      id: randomUUID(),
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      roles: input.roles,
+      name: input.name ?? null,
+      createdAt: Math.floor(Date.now() / 1000),
+    };
+    await this.writes.write(() => this.users.insert(user));
+    return { user, created: true };
+  }
+
+  async upsertRole(name: string, scopes: string[]): Promise<void> {
+    await this.writes.write(() => this.roles.upsert({ name, scopes }, ['name']));
+  }
+
+  /** The resource scopes a user's roles allow (the scope-to-role mapping lives in the `roles` table). */
+  async scopesForRoles(roleNames: string[]): Promise<Set<string>> {
+    if (!roleNames.length) return new Set();
+    const rows = await this.roles.findBy({ name: In(roleNames) });
+    return new Set(rows.flatMap((row) => row.scopes));
+  }
+}
