@@ -1,0 +1,116 @@
+import { createHash, randomInt, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Principal } from '@trustline/security';
+import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer } from '@trustline/service-runtime';
+import type { Repository } from 'typeorm';
+import { isUniqueViolation } from '../database/unique-violation';
+import { Card } from './card.entity';
+import { applyCardChange, assertDeletable, type CardChange, issueCard, maskCardNumber } from './card-rules';
+import type { CreateCardDto } from './dto/create-card.dto';
+
+export interface CreatedCard {
+  card: Card;
+  /** True when an earlier request with the same Idempotency-Key created it. */
+  replayed: boolean;
+}
+
+@Injectable()
+export class CardsService {
+  constructor(
+    @InjectRepository(Card) private readonly cards: Repository<Card>,
+    private readonly serializer: WriteSerializer,
+  ) {}
+
+  /** One customer's cards, for HTTP lists and the `cards.by-customer` message alike. */
+  list(principal: Principal, customerId: string | undefined): Promise<Card[]> {
+    return this.cards.find({ where: { customerId: targetCustomer(principal, customerId) }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  async get(principal: Principal, id: string): Promise<Card> {
+    return this.visible(principal, await this.cards.findOneBy({ id }));
+  }
+
+  async create(principal: Principal, request: CreateCardDto, idempotencyKey: string | undefined): Promise<CreatedCard> {
+    const customerId = targetCustomer(principal, request.customerId);
+    // The limit can change later, so a replay is recognised by the request it first came with, not by the card's state.
+    const fingerprint = idempotencyKey ? createHash('sha256').update(JSON.stringify([customerId, request.limit, request.currency])).digest('hex') : null;
+    const replay = async () => {
+      const earlier = idempotencyKey ? await this.cards.findOneBy({ customerId, idempotencyKey }) : null;
+      if (!earlier) return undefined;
+      if (earlier.idempotencyFingerprint !== fingerprint) throw new BusinessRuleError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+      return { card: earlier, replayed: true };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+
+    const { limit, used } = issueCard(request.limit);
+    const now = new Date();
+    const card = this.cards.create({
+      id: randomUUID(),
+      customerId,
+      currency: request.currency,
+      limit,
+      used,
+      // The card processor holds the PAN; this service only ever learns (here: draws) its last four digits.
+      maskedNumber: maskCardNumber(String(randomInt(0, 10_000)).padStart(4, '0')),
+      version: 1,
+      idempotencyKey: idempotencyKey ?? null,
+      idempotencyFingerprint: fingerprint,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await this.serializer.write(() => this.cards.insert(card));
+    } catch (error) {
+      // Two requests with one key raced past the lookup: the unique index let one in, answer with it.
+      const raced = isUniqueViolation(error) ? await replay() : undefined;
+      if (raced) return raced;
+      throw error;
+    }
+    return { card: await this.cards.findOneByOrFail({ id: card.id }), replayed: false };
+  }
+
+  /**
+   * Applies a charge / repayment / limit change to the version the caller read. The conditional UPDATE
+   * (`WHERE id AND version`) is what keeps concurrent changes from overwriting each other on PostgreSQL;
+   * on SQLite the serializer already runs one write at a time and the condition is a second line of defence.
+   */
+  change(principal: Principal, id: string, change: CardChange, expectedVersion: number): Promise<Card> {
+    return this.serializer.transaction(async (manager) => {
+      const cards = manager.getRepository(Card);
+      const card = this.visible(principal, await cards.findOneBy({ id }));
+      if (card.version !== expectedVersion) throw new VersionConflictError(card.version);
+      const { limit, used } = applyCardChange(card, change);
+      const result = await cards
+        .createQueryBuilder()
+        .update(Card)
+        .set({ limit, used, updatedAt: new Date() })
+        .where('id = :id AND version = :version', { id, version: expectedVersion })
+        .execute();
+      if (result.affected !== 1) throw new VersionConflictError((await cards.findOneBy({ id }))?.version);
+      return cards.findOneByOrFail({ id });
+    });
+  }
+
+  /** Closes a card with nothing drawn on it; one with a balance stays (409). */
+  async remove(principal: Principal, id: string): Promise<void> {
+    await this.serializer.transaction(async (manager) => {
+      const cards = manager.getRepository(Card);
+      assertDeletable(this.visible(principal, await cards.findOneBy({ id })));
+      // Conditional, so a charge committed since the read (PostgreSQL) keeps the card.
+      const result = await cards.createQueryBuilder().delete().from(Card).where('id = :id AND used = 0', { id }).execute();
+      if (result.affected === 1) return;
+      const current = await cards.findOneBy({ id });
+      if (!current) throw new ResourceNotFoundError('card');
+      assertDeletable(current);
+      throw new VersionConflictError(current.version);
+    });
+  }
+
+  /** Someone else's card is answered exactly like a missing one. */
+  private visible(principal: Principal, card: Card | null): Card {
+    if (!card || !mayActFor(principal, card.customerId)) throw new ResourceNotFoundError('card');
+    return card;
+  }
+}

@@ -1,0 +1,22 @@
+import { baseServiceEnv, loadServiceEnv } from '@trustline/service-runtime';
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** The loans service's environment (CONVENTIONS.md): the shared variables plus its own port and revocation polling. */
+export const loansEnvSchema = baseServiceEnv
+  .extend({
+    PORT: port(8082),
+    /** How often the revocation feed is pulled when CLIENT_ID / CLIENT_SECRET are set. */
+    REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  })
+  .refine((env) => Boolean(env.CLIENT_ID) === Boolean(env.CLIENT_SECRET), {
+    message: 'CLIENT_ID and CLIENT_SECRET are set together or not at all',
+    path: ['CLIENT_SECRET'],
+  });
+
+export type LoansEnv = z.output<typeof loansEnvSchema>;
+
+export function loadLoansEnv(env: Record<string, string | undefined> = process.env): LoansEnv {
+  return loadServiceEnv('loans', loansEnvSchema, env);
+}
