@@ -4,6 +4,7 @@ import type { Principal } from './principal';
 export const IS_PUBLIC = 'trustline:public';
 export const REQUIRED_SCOPES = 'trustline:scopes';
 export const REQUIRED_ROLES = 'trustline:roles';
+export const REQUIRED_AUDIENCE = 'trustline:audience';
 
 /**
  * Marks a handler (or controller) as reachable without a token. Everything else is protected: a route
@@ -23,6 +24,14 @@ export const Scopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scop
  * @example `@Roles('admin') @Delete(':id') remove() {}`
  */
 export const Roles = (...roles: string[]) => SetMetadata(REQUIRED_ROLES, roles);
+
+/**
+ * Requires this audience in the token for this handler, when the module accepts several (a gateway: a
+ * loans token is refused on the accounts route). A token for another audience is an invalid token here
+ * (401), exactly as a service with that single audience would answer.
+ * @example `@Audience('urn:trustline:accounts') @All('api/accounts/*') relay() {}`
+ */
+export const Audience = (audience: string) => SetMetadata(REQUIRED_AUDIENCE, audience);
 
 const PRINCIPALS = new WeakMap<object, Principal>();
 

@@ -1,7 +1,7 @@
 // The public API of @trustline/security. Explicit names only: what is not exported here is internal.
 export { SecurityModule, type M2mCredentials, type SecurityModuleAsyncOptions } from './security.module';
 export { type SecurityModuleOptions, SECURITY_OPTIONS, ASYMMETRIC_ALGORITHMS } from './security.options';
-export { Public, Scopes, Roles, CurrentPrincipal } from './decorators';
+export { Public, Scopes, Roles, Audience, CurrentPrincipal } from './decorators';
 export { type Principal, hasScopes, hasAnyRole } from './principal';
 export { SecurityGuard } from './guards/security.guard';
 export { TokenVerifier, type VerificationOutcome } from './verification/token-verifier';
@@ -10,6 +10,7 @@ export { Denylist, type RevocationEntry } from './denylist/denylist';
 export { RevocationFeed } from './denylist/revocation-feed';
 export { TokenVerificationError, type TokenErrorCode, InvalidTokenException, InsufficientScopeException } from './errors';
 export { ClientCredentialsTokenClient, TokenRequestError, type ClientCredentialsOptions } from './m2m/client-credentials-token-client';
+export { m2mFetch, m2mSend, type M2mTarget, type M2mMessageOptions } from './m2m/m2m-calls';
 export { rpcEnvelope, rpcData, type RpcEnvelope } from './rpc/rpc-envelope';
 export { bearerToken } from './guards/token-extraction';
 export { createLogger, loggableUrl, PinoNestLogger } from './logging/logger';

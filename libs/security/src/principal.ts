@@ -4,7 +4,10 @@ export interface Principal {
   readonly kind: 'user' | 'client';
   readonly subject: string;
   readonly clientId: string;
+  /** The first of `audiences`: for a service with one audience, that audience. */
   readonly audience: string;
+  /** The token's audiences that this verifier accepts (a gateway serving several routes checks one per route with `@Audience`). */
+  readonly audiences: readonly string[];
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
   /** The grant a user token belongs to (revoked as a whole on logout or refresh-token reuse). */

@@ -1,4 +1,4 @@
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { Public, RemoteKeyStore } from '@trustline/security';
 import { DataSource } from 'typeorm';
 
@@ -6,8 +6,9 @@ import { DataSource } from 'typeorm';
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly keys: RemoteKeyStore,
+    // A service without a database (the gateway) is ready as soon as it can verify.
+    @Optional() private readonly dataSource?: DataSource,
   ) {}
 
   @Public()
@@ -16,12 +17,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Ready when the database answers and the issuer's keys are loaded (a service that cannot verify is not ready). */
+  /** Ready when the database (if any) answers and the issuer's keys are loaded (a service that cannot verify is not ready). */
   @Public()
   @Get('ready')
   async ready() {
     try {
-      await this.dataSource.query('SELECT 1');
+      await this.dataSource?.query('SELECT 1');
     } catch {
       throw new ServiceUnavailableException({ status: 'unavailable' });
     }

@@ -11,3 +11,4 @@ export { DomainErrorFilter } from './domain/domain-error.filter';
 export { PrincipalView } from './domain/principal.view';
 export { entityTag, expectedVersion } from './domain/expected-version';
 export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './domain/idempotency-key';
+export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';

@@ -1,12 +1,5 @@
+import { epochMillisColumn, minorUnitsColumn } from '@trustline/service-runtime';
 import { Column, Entity, Index, PrimaryColumn, VersionColumn } from 'typeorm';
-
-/** PostgreSQL's bigint comes back from `pg` as a string, SQLite's as a number: always a number here. */
-const minorUnits = { to: (value?: number | null) => value, from: (value?: string | number | null) => (value == null ? value : Number(value)) };
-/** Timestamps stored as epoch milliseconds (one representation on both drivers). */
-const epochMillis = {
-  to: (value?: Date | null) => (value instanceof Date ? value.getTime() : value),
-  from: (value?: string | number | null) => (value == null ? value : new Date(Number(value))),
-};
 
 @Entity('cards')
 @Index('UQ_cards_customer_idempotency_key', ['customerId', 'idempotencyKey'], { unique: true })
@@ -23,11 +16,11 @@ export class Card {
   currency: string;
 
   /** Credit limit in minor units (> 0). */
-  @Column({ type: 'bigint', name: 'credit_limit', transformer: minorUnits })
+  @Column({ type: 'bigint', name: 'credit_limit', transformer: minorUnitsColumn })
   limit: number;
 
   /** Balance drawn on the card, in minor units (0 ≤ used ≤ limit). */
-  @Column({ type: 'bigint', transformer: minorUnits })
+  @Column({ type: 'bigint', transformer: minorUnitsColumn })
   used: number;
 
   /** e.g. `**** **** **** 1234`; the full PAN lives with the card processor, never here. */
@@ -44,10 +37,10 @@ export class Card {
   @Column({ type: 'varchar', length: 64, name: 'idempotency_fingerprint', nullable: true })
   idempotencyFingerprint: string | null;
 
-  @Column({ type: 'bigint', name: 'created_at', transformer: epochMillis })
+  @Column({ type: 'bigint', name: 'created_at', transformer: epochMillisColumn })
   createdAt: Date;
 
-  @Column({ type: 'bigint', name: 'updated_at', transformer: epochMillis })
+  @Column({ type: 'bigint', name: 'updated_at', transformer: epochMillisColumn })
   updatedAt: Date;
 
   /** Computed, never stored, so it cannot drift from limit and used. */

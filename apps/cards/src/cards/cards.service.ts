@@ -2,9 +2,9 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer } from '@trustline/service-runtime';
+import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, isUniqueViolation } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
-import { isUniqueViolation } from '../database/unique-violation';
+
 import { Card } from './card.entity';
 import { applyCardChange, assertDeletable, type CardChange, issueCard, maskCardNumber } from './card-rules';
 import type { CreateCardDto } from './dto/create-card.dto';

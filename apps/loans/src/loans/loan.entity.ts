@@ -1,12 +1,5 @@
+import { epochMillisColumn, minorUnitsColumn } from '@trustline/service-runtime';
 import { Column, Entity, Index, PrimaryColumn, VersionColumn } from 'typeorm';
-
-/** PostgreSQL's bigint comes back from `pg` as a string, SQLite's as a number: always a number here. */
-const minorUnits = { to: (value?: number | null) => value, from: (value?: string | number | null) => (value == null ? value : Number(value)) };
-/** Timestamps stored as epoch milliseconds (one representation on both drivers). */
-const epochMillis = {
-  to: (value?: Date | null) => (value instanceof Date ? value.getTime() : value),
-  from: (value?: string | number | null) => (value == null ? value : new Date(Number(value))),
-};
 
 @Entity('loans')
 @Index('UQ_loans_customer_idempotency_key', ['customerId', 'idempotencyKey'], { unique: true })
@@ -23,11 +16,11 @@ export class Loan {
   currency: string;
 
   /** The principal lent, in minor units (> 0). */
-  @Column({ type: 'bigint', transformer: minorUnits })
+  @Column({ type: 'bigint', transformer: minorUnitsColumn })
   amount: number;
 
   /** Repaid so far, in minor units (0 ≤ paid ≤ amount). */
-  @Column({ type: 'bigint', transformer: minorUnits })
+  @Column({ type: 'bigint', transformer: minorUnitsColumn })
   paid: number;
 
   /** Optimistic lock: every update is `UPDATE … WHERE id = ? AND version = ?` and bumps it. */
@@ -37,10 +30,10 @@ export class Loan {
   @Column({ type: 'varchar', length: 128, name: 'idempotency_key', nullable: true })
   idempotencyKey: string | null;
 
-  @Column({ type: 'bigint', name: 'created_at', transformer: epochMillis })
+  @Column({ type: 'bigint', name: 'created_at', transformer: epochMillisColumn })
   createdAt: Date;
 
-  @Column({ type: 'bigint', name: 'updated_at', transformer: epochMillis })
+  @Column({ type: 'bigint', name: 'updated_at', transformer: epochMillisColumn })
   updatedAt: Date;
 
   /** Computed, never stored, so it cannot drift from amount and paid. */

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer } from '@trustline/service-runtime';
+import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, isUniqueViolation } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
-import { isUniqueViolation } from '../database/unique-violation';
+
 import type { CreateLoanDto } from './dto/create-loan.dto';
 import { Loan } from './loan.entity';
 import { applyPayment, assertDeletable, openLoan } from './loan-rules';

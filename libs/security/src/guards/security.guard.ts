@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport from 'passport';
-import { attachPrincipal, IS_PUBLIC, REQUIRED_ROLES, REQUIRED_SCOPES } from '../decorators';
+import { attachPrincipal, IS_PUBLIC, REQUIRED_AUDIENCE, REQUIRED_ROLES, REQUIRED_SCOPES } from '../decorators';
 import { InsufficientScopeException, InvalidTokenException, TokenVerificationError } from '../errors';
 import { hasAnyRole, hasScopes, type Principal } from '../principal';
 import { codeForJwtError } from '../verification/token-checks';
@@ -25,6 +25,11 @@ export class SecurityGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const principal = await this.authenticate(context);
+    const audience = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_AUDIENCE, targets);
+    if (audience !== undefined && !principal.audiences.includes(audience)) {
+      this.verifier.report('AUDIENCE_MISMATCH');
+      throw new InvalidTokenException('AUDIENCE_MISMATCH');
+    }
     attachPrincipal(context, principal);
 
     const scopes = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];

@@ -62,18 +62,19 @@ export class TokenVerifier {
 
   /** Post-signature checks shared with the passport strategy: claims, denylist, cache. */
   accept(token: string, kid: string, payload: Record<string, unknown>): Principal {
-    const audience = this.matchedAudience(payload.aud);
-    const principal = principalFromClaims(payload, audience, this.options.clockToleranceSeconds);
+    const audiences = this.matchedAudiences(payload.aud);
+    const principal = principalFromClaims(payload, audiences, this.options.clockToleranceSeconds);
     if (this.denylist.isRevoked({ ...payload, kid })) throw new TokenVerificationError('TOKEN_REVOKED');
     this.cache.set(token, principal, kid);
     this.onOutcome?.('verified');
     return principal;
   }
 
-  private matchedAudience(aud: unknown): string {
+  /** The token's audiences that this verifier serves (in configuration order); none is a refusal. */
+  private matchedAudiences(aud: unknown): string[] {
     const values = Array.isArray(aud) ? aud : [aud];
-    const match = this.options.audiences.find((audience) => values.includes(audience));
-    if (!match) throw new TokenVerificationError('AUDIENCE_MISMATCH');
-    return match;
+    const matches = this.options.audiences.filter((audience) => values.includes(audience));
+    if (!matches.length) throw new TokenVerificationError('AUDIENCE_MISMATCH');
+    return matches;
   }
 }
