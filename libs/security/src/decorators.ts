@@ -44,6 +44,7 @@ export function attachPrincipal(context: ExecutionContext, principal: Principal)
   PRINCIPALS.set(principalCarrier(context), principal);
 }
 
+/** The verified caller, for guards and interceptors that run after `SecurityGuard` (undefined on `@Public()` handlers). */
 export function principalOf(context: ExecutionContext): Principal | undefined {
   return PRINCIPALS.get(principalCarrier(context));
 }

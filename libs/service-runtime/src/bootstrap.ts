@@ -5,6 +5,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger } from '@trustline/security';
 import helmet from '@fastify/helmet';
+import { requestIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
   name: string;
@@ -15,6 +16,10 @@ export interface ServiceBootstrapOptions {
   /** A @nestjs/microservices transport served beside HTTP (guards apply: inheritAppConfig). */
   microservice?: MicroserviceOptions;
   openApi?: { title: string; description: string };
+  /** Nest's JSON/urlencoded body parsers (default true); a proxy that streams bodies turns them off. */
+  bodyParser?: boolean;
+  /** Trust `X-Forwarded-*` from this many proxies (Fastify's `trustProxy`); default none. */
+  trustProxyHops?: number;
 }
 
 /**
@@ -23,8 +28,16 @@ export interface ServiceBootstrapOptions {
  */
 export async function createService(options: ServiceBootstrapOptions): Promise<NestFastifyApplication> {
   const logger = createLogger(options.logLevel, options.name);
-  const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: options.bodyLimit ?? 16 * 1024, maxParamLength: 200 });
-  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger) });
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    bodyLimit: options.bodyLimit ?? 16 * 1024,
+    maxParamLength: 200,
+    trustProxy: options.trustProxyHops ?? false,
+    // One id per request across hops: the gateway's X-Request-Id is kept, anything odd is replaced.
+    genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),
+    requestIdLogLabel: 'requestId',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bodyParser: options.bodyParser ?? true });
   await app.register(helmet as never, { contentSecurityPolicy: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.enableShutdownHooks();

@@ -12,3 +12,4 @@ export { PrincipalView } from './domain/principal.view';
 export { entityTag, expectedVersion } from './domain/expected-version';
 export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './domain/idempotency-key';
 export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';
+export { requestIdFrom } from './request-id';

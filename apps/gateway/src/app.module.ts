@@ -1,0 +1,34 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { SecurityModule } from '@trustline/security';
+import { HealthController } from '@trustline/service-runtime';
+import type { GatewayEnv } from './gateway.env';
+import { GATEWAY_ENV } from './gateway.tokens';
+import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
+import { RelayModule } from './relay/relay.module';
+import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './relay/routes';
+
+@Module({})
+export class GatewayAppModule {
+  static forRoot(env: GatewayEnv): DynamicModule {
+    const m2m = env.CLIENT_ID && env.CLIENT_SECRET ? { clientId: env.CLIENT_ID, clientSecret: env.CLIENT_SECRET } : undefined;
+    return {
+      module: GatewayAppModule,
+      global: true,
+      imports: [
+        // No audience of its own: the three services' audiences, one required per route (@Audience).
+        SecurityModule.forRoot({
+          issuer: env.ISSUER_URL,
+          authInternalUrl: env.AUTH_INTERNAL_URL,
+          audience: [ACCOUNTS_AUDIENCE, LOANS_AUDIENCE, CARDS_AUDIENCE],
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
+        }),
+        ThrottlerModule.forRoot({ throttlers: [{ name: CALLER_THROTTLER, ttl: 60_000, limit: env.RATE_LIMIT_PER_CALLER }] }),
+        RelayModule,
+      ],
+      controllers: [HealthController],
+      providers: [{ provide: GATEWAY_ENV, useValue: env }],
+      exports: [GATEWAY_ENV],
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { relayPath, requiredScope, serviceRoutes } from './routes';
+
+const routes = serviceRoutes({ ACCOUNTS_URL: 'http://a', LOANS_URL: 'http://l', CARDS_URL: 'http://c' });
+
+describe('relayPath', () => {
+  it('relays paths under the prefix unchanged, query included', () => {
+    expect(relayPath(routes.accounts, '/api/accounts')).toBe('/api/accounts');
+    expect(relayPath(routes.accounts, '/api/accounts/me')).toBe('/api/accounts/me');
+    expect(relayPath(routes.accounts, '/api/accounts?customerId=alice&x=..%2F')).toBe('/api/accounts?customerId=alice&x=..%2F');
+    expect(relayPath(routes.loans, '/api/loans/3f1c/')).toBe('/api/loans/3f1c/');
+  });
+
+  it('refuses anything that could leave the prefix once normalised', () => {
+    for (const url of [
+      '/api/accounts/../../metrics',
+      '/api/accounts/./me',
+      '/api/accounts/..',
+      '/api/accounts/%2e%2e/%2e%2e/metrics',
+      '/api/accounts/..%2f..%2fmetrics',
+      '/api/accounts/..%5c..%5cmetrics',
+      '/api/accounts/a\\..\\..\\metrics',
+      '/api/accounts//metrics',
+      '/api/accountsX',
+      '/api/loans/1',
+    ]) {
+      expect(relayPath(routes.accounts, url), url).toBeUndefined();
+    }
+  });
+});
+
+describe('requiredScope', () => {
+  it('asks reads for the read scope and every other method for the write scope', () => {
+    expect(requiredScope(routes.cards, 'GET')).toBe('cards:read');
+    expect(requiredScope(routes.cards, 'HEAD')).toBe('cards:read');
+    for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) expect(requiredScope(routes.cards, method)).toBe('cards:write');
+  });
+});

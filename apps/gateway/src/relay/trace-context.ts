@@ -1,0 +1,16 @@
+import { randomBytes } from 'node:crypto';
+
+// W3C Trace Context, version 00: version-traceid-parentid-flags, all lowercase hex, ids not all zeros.
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * The `traceparent` the gateway sends upstream: the caller's trace continued with the gateway's own span
+ * as parent, or a new trace when the caller sent none (or an invalid one, which the spec says to ignore).
+ */
+export function nextTraceparent(incoming: unknown): string {
+  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming.trim()) : null;
+  const valid = match && !/^0+$/.test(match[1]) && !/^0+$/.test(match[2]);
+  const traceId = valid ? match[1] : randomBytes(16).toString('hex');
+  const flags = valid ? match[3] : '01';
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`;
+}
