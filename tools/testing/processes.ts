@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -177,3 +177,51 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
 }
 
+
+export interface RunningNats {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The nats-server binary of this machine (Debian's package, as in the infra profile), if installed. */
+export function natsServerBinary(): string | undefined {
+  const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'nats-server')), '/usr/sbin/nats-server', '/usr/local/bin/nats-server'];
+  return candidates.find((candidate) => candidate && existsSync(candidate));
+}
+
+/**
+ * A NATS server of the test's own on an ephemeral port. Request/reply subjects such as
+ * `cards.by-customer` are global on a server: test files running side by side on the machine's shared
+ * server would answer each other's requests from the wrong database, so each file gets its own server
+ * (the same software as the machine's). Undefined when nats-server is not installed.
+ */
+export async function startNatsServer(): Promise<RunningNats | undefined> {
+  const binary = natsServerBinary();
+  if (!binary) return undefined;
+  const port = await freePort();
+  const server = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  server.stderr?.on('data', (chunk) => (log += String(chunk)));
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const reachable = await new Promise<boolean>((done) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.end();
+        done(true);
+      });
+      socket.on('error', () => done(false));
+    });
+    if (reachable) break;
+    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start:\n${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      if (server.exitCode !== null) return;
+      const exited = new Promise((done) => server.once('exit', done));
+      server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microservices';
+import { ClientProxyFactory, NatsRecordBuilder, Transport, type ClientProxy } from '@nestjs/microservices';
+import { headers as natsHeaders } from 'nats';
 import { rpcEnvelope } from '@trustline/security';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientCredentialsToken, freePort, type RunningProcess, startApp, startAuthServer } from '../../../tools/testing/processes';
+import { clientCredentialsToken, freePort, natsServerBinary, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer } from '../../../tools/testing/processes';
 
 const AUDIENCE = 'urn:trustline:cards';
 
 let auth: RunningProcess & { issuer: string };
 let cards: RunningProcess;
 let rpc: ClientProxy;
+let nats: RunningNats | undefined;
+let natsRpc: ClientProxy | undefined;
 let readToken: string;
 let writeToken: string;
 let writeOnlyToken: string;
@@ -56,7 +59,10 @@ beforeAll(async () => {
     JSON.stringify({ clientId: 'cards-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [AUDIENCE], allowedScopes: ['cards:read', 'cards:write'] }),
   ]);
   const rpcPort = await freePort();
-  cards = await startApp({ name: 'cards', env: { ISSUER_URL: auth.issuer, RPC_PORT: String(rpcPort) } });
+  // Where nats-server is installed (this machine, CI), cards answers on NATS too.
+  nats = await startNatsServer();
+  cards = await startApp({ name: 'cards', env: { ISSUER_URL: auth.issuer, RPC_PORT: String(rpcPort), ...(nats ? { NATS_URL: nats.url } : {}) } });
+  if (nats) natsRpc = ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [nats.url] } });
   rpc = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: rpcPort } });
   readToken = await clientCredentialsToken(auth.issuer, 'demo-cli', AUDIENCE, 'cards:read');
   writeToken = await clientCredentialsToken(auth.issuer, 'cards-writer', AUDIENCE, 'cards:read cards:write', String(registered.client_secret));
@@ -65,7 +71,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rpc?.close();
+  await natsRpc?.close();
   await cards?.stop();
+  await nats?.stop();
   await auth?.stop();
 });
 
@@ -268,5 +276,28 @@ describe('the cards.by-customer message (TCP)', () => {
     for (const data of [{}, { customerId: 'a b' }, { customerId: 7 }, { customerId: 'x', extra: true }]) {
       await expect(byCustomer(rpcEnvelope(`Bearer ${readToken}`, data)), JSON.stringify(data)).rejects.toMatchObject({ status: 400, error: 'invalid_request' });
     }
+  });
+});
+
+// Runs wherever nats-server is installed (every machine of this project's kind, and CI); a laptop without it skips only this block.
+describe.runIf(natsServerBinary() !== undefined)('the cards.by-customer message (NATS, token in message headers)', () => {
+  const overNats = (authorization: string | undefined, data: unknown) => {
+    if (!natsRpc) throw new Error('cards was started without NATS');
+    const carried = natsHeaders();
+    if (authorization !== undefined) carried.set('authorization', authorization);
+    return firstValueFrom(natsRpc.send<CardBody[]>('cards.by-customer', new NatsRecordBuilder(data).setHeaders(carried).build()));
+  };
+
+  it("answers a customer's cards to a token with cards:read carried in the headers", async () => {
+    const customerId = customer();
+    const card = await createCard(customerId, 4_000);
+    expect(await overNats(`Bearer ${readToken}`, { customerId })).toEqual([card.body]);
+  });
+
+  it('applies the same guard: no token 401, another audience 401, no cards:read 403', async () => {
+    await expect(overNats(undefined, { customerId: customer() })).rejects.toMatchObject({ status: 401 });
+    const loansToken = await clientCredentialsToken(auth.issuer, 'demo-cli', 'urn:trustline:loans', 'loans:read');
+    await expect(overNats(`Bearer ${loansToken}`, { customerId: customer() })).rejects.toMatchObject({ status: 401, error: 'invalid_token' });
+    await expect(overNats(`Bearer ${writeOnlyToken}`, { customerId: customer() })).rejects.toMatchObject({ status: 403, error: 'insufficient_scope' });
   });
 });

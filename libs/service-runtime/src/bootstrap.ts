@@ -13,8 +13,8 @@ export interface ServiceBootstrapOptions {
   logLevel: string;
   /** JSON body limit in bytes (default 16 KiB): requests beyond it get 413 and change nothing. */
   bodyLimit?: number;
-  /** A @nestjs/microservices transport served beside HTTP (guards apply: inheritAppConfig). */
-  microservice?: MicroserviceOptions;
+  /** @nestjs/microservices transports served beside HTTP (guards apply: inheritAppConfig). */
+  microservice?: MicroserviceOptions | MicroserviceOptions[];
   openApi?: { title: string; description: string };
   /** Nest's JSON/urlencoded body parsers (default true); a proxy that streams bodies turns them off. */
   bodyParser?: boolean;
@@ -50,7 +50,8 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
     // serving page on every internal service; the gateway aggregates the documents for people.
     SwaggerModule.setup('docs', app, document, { ui: false, raw: ['json'], jsonDocumentUrl: 'docs/openapi.json' });
   }
-  if (options.microservice) app.connectMicroservice(options.microservice, { inheritAppConfig: true });
+  const transports = options.microservice === undefined ? [] : Array.isArray(options.microservice) ? options.microservice : [options.microservice];
+  for (const transport of transports) app.connectMicroservice(transport, { inheritAppConfig: true });
   return app;
 }
 
