@@ -1,0 +1,110 @@
+import { freePort, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer } from '../../../../tools/testing/processes';
+
+export const AUDIENCES = {
+  accounts: 'urn:trustline:accounts',
+  loans: 'urn:trustline:loans',
+  cards: 'urn:trustline:cards',
+} as const;
+export type ServiceName = keyof typeof AUDIENCES;
+export const SERVICES = Object.keys(AUDIENCES) as ServiceName[];
+
+/** The portal's redirect URI as the harness registers it (startAuthServer's PUBLIC_GATEWAY_URL). */
+export const PORTAL_REDIRECT_URI = 'http://127.0.0.1:18080/callback';
+
+export interface RunningSystem {
+  issuer: string;
+  auth: RunningProcess;
+  gateway: RunningProcess;
+  services: Record<ServiceName, RunningProcess>;
+  nats?: RunningNats;
+  /** Every process's output, for "never logged" assertions. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export interface SystemOptions {
+  /** Use NATS for accounts → cards (a private nats-server; needs it installed). */
+  nats?: boolean;
+  /** Extra environment per app. */
+  env?: Partial<Record<'auth-server' | 'gateway' | ServiceName, Record<string, string>>>;
+}
+
+/**
+ * The five apps as real processes from their built output, on ephemeral ports, wired as CONVENTIONS.md
+ * says (each service with its own M2M credentials following the revocation feed). Stops whatever
+ * started if a later one fails, so a failing start leaves no orphans.
+ */
+export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const started: { stop(): Promise<void> }[] = [];
+  const stopAll = async () => {
+    for (const running of started.reverse()) await running.stop().catch(() => undefined);
+  };
+  try {
+    const nats = options.nats ? await startNatsServer() : undefined;
+    if (options.nats && !nats) throw new Error('nats-server is not installed');
+    if (nats) started.push(nats);
+    const auth = await startAuthServer(options.env?.['auth-server']);
+    started.push(auth);
+    const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: '250', ...(nats ? { NATS_URL: nats.url } : {}) };
+    const rpcPort = await freePort();
+    const [loans, cards] = await Promise.all([
+      startApp({ name: 'loans', env: { ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
+      startApp({ name: 'cards', env: { ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards } }),
+    ]);
+    started.push(loans, cards);
+    const accounts = await startApp({
+      name: 'accounts',
+      env: { ...common, LOANS_URL: loans.url, CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`, CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', ...options.env?.accounts },
+    });
+    started.push(accounts);
+    const gateway = await startApp({
+      name: 'gateway',
+      database: false,
+      env: {
+        ...common,
+        PUBLIC_GATEWAY_URL: new URL(PORTAL_REDIRECT_URI).origin,
+        ACCOUNTS_URL: accounts.url,
+        LOANS_URL: loans.url,
+        CARDS_URL: cards.url,
+        CLIENT_ID: 'gateway',
+        CLIENT_SECRET: 'gateway-secret',
+        ...options.env?.gateway,
+      },
+    });
+    started.push(gateway);
+    const services = { accounts, loans, cards };
+    return {
+      issuer: auth.issuer,
+      auth,
+      gateway,
+      services,
+      nats,
+      output: () => [auth, gateway, accounts, loans, cards].map((running) => running.output()).join('\n'),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** One JSON call with a bearer token. */
+export async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Answer> {
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}

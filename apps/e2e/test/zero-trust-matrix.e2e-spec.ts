@@ -1,0 +1,109 @@
+import { createHmac, createPublicKey } from 'node:crypto';
+import { TestIssuer } from '@trustline/security/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCredentialsToken } from '../../../tools/testing/processes';
+import { AUDIENCES, call, type RunningSystem, SERVICES, type ServiceName, startSystem } from './support/system';
+
+/**
+ * Every hop refuses every bad token, whether the gateway is in front or bypassed. Table-driven: a new
+ * service added to SERVICES (support/system.ts) inherits every row.
+ */
+let system: RunningSystem;
+let impostor: TestIssuer;
+const valid: Partial<Record<ServiceName, string>> = {};
+let publishedKid: string;
+let publishedPem: string;
+
+const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const parts = (token: string) => {
+  const [header, payload, signature] = token.split('.');
+  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()), signature };
+};
+
+beforeAll(async () => {
+  system = await startSystem();
+  impostor = await new TestIssuer().start();
+  for (const service of SERVICES) valid[service] = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`);
+  const jwks = (await (await fetch(`${system.issuer}/jwks`)).json()) as { keys: (Record<string, unknown> & { kid: string })[] };
+  publishedKid = jwks.keys[0].kid;
+  publishedPem = String(createPublicKey({ key: jwks.keys[0] as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' }));
+});
+
+afterAll(async () => {
+  await impostor?.stop();
+  await system?.stop();
+});
+
+/** A bad credential for `service`'s route: what it is, and how to make it (from a valid token when useful). */
+const attacks: { name: string; make(service: ServiceName): string | undefined; challenge: string }[] = [
+  { name: 'no token at all', make: () => undefined, challenge: 'Bearer' },
+  { name: 'a token signed by an unknown key, naming our issuer', make: (service) => impostor.mint(AUDIENCES[service], { claims: { iss: system.issuer, scope: `${service}:read` } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a token from another issuer', make: (service) => impostor.mint(AUDIENCES[service], { claims: { scope: `${service}:read` } }), challenge: 'Bearer error="invalid_token"' },
+  {
+    name: 'alg none',
+    make: (service) => {
+      const { payload } = parts(valid[service]!);
+      return `${b64({ alg: 'none', typ: 'at+jwt', kid: publishedKid })}.${b64(payload)}.`;
+    },
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'HS256 signed with the published public key',
+    make: (service) => {
+      const { payload } = parts(valid[service]!);
+      const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid: publishedKid })}.${b64(payload)}`;
+      return `${input}.${createHmac('sha256', publishedPem).update(input).digest('base64url')}`;
+    },
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'an unknown kid',
+    make: (service) => {
+      const token = parts(valid[service]!);
+      return `${b64({ ...token.header, kid: 'no-such-key' })}.${b64(token.payload)}.${token.signature}`;
+    },
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'a tampered payload (more scopes)',
+    make: (service) => {
+      const [header, , signature] = valid[service]!.split('.');
+      return `${header}.${b64({ ...parts(valid[service]!).payload, scope: `${service}:read ${service}:write` })}.${signature}`;
+    },
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: "a valid token for another service's audience",
+    make: (service) => valid[SERVICES.find((other) => other !== service)!],
+    challenge: 'Bearer error="invalid_token"',
+  },
+  { name: 'a token of another type (typ JWT, like an ID token)', make: (service) => impostor.mint(AUDIENCES[service], { header: { typ: 'JWT' } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'malformed segments', make: () => 'abc.def', challenge: 'Bearer error="invalid_token"' },
+  { name: 'an oversized token', make: (service) => `${valid[service]!}${'A'.repeat(9000)}`, challenge: 'Bearer error="invalid_token"' },
+];
+
+/** Every way to reach a service's protected route: through the gateway, and directly (gateway bypassed). */
+const hops = SERVICES.flatMap((service) => [
+  { name: `${service} through the gateway`, service, base: () => system.gateway.url },
+  { name: `${service} directly`, service, base: () => system.services[service].url },
+]);
+
+describe.each(hops)('$name', ({ service, base }) => {
+  it('accepts a valid token (the control row)', async () => {
+    expect((await call(base(), 'GET', `/api/${service}/me`, valid[service])).status).toBe(200);
+  });
+
+  it.each(attacks)('refuses $name with 401 and an RFC 6750 challenge', async ({ make, challenge }) => {
+    const answer = await call(base(), 'GET', `/api/${service}/me`, make(service));
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toBe(challenge);
+    // Nothing that helps an attacker: no reason, no stack.
+    expect(JSON.stringify(answer.body)).not.toMatch(/expired|signature|audience|issuer|kid|stack|at \w+ \(/i);
+  });
+
+  it('refuses a read-only token on a write with 403 insufficient_scope', async () => {
+    const answer = await call(base(), 'POST', `/api/${service}`, valid[service], { customerId: 'matrix-customer', currency: 'EUR', name: 'x', amount: 1, limit: 1 });
+    expect(answer.status).toBe(403);
+    expect(answer.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer error="insufficient_scope", scope="${service}:write"$`));
+  });
+});
