@@ -48,6 +48,8 @@ export interface RunningProcess {
   name: string;
   port: number;
   url: string;
+  /** The environment it runs with (DATA_DIR, DATABASE_URL, …), for tests that inspect its storage. */
+  env: Readonly<Record<string, string | undefined>>;
   /** Everything the process wrote (for assertions that secrets never reach a log line). */
   output(): string;
   /** Runs another entry of the same app (a CLI) with the same environment; returns its last JSON line. */
@@ -128,6 +130,7 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
     name: options.name,
     port,
     url: `http://127.0.0.1:${port}`,
+    env,
     output: () => output,
     run: (main, args, extra = {}) => {
       const result = spawnSync(process.execPath, [join(dist, main), ...args], { env: { ...env, ...extra }, encoding: 'utf8' });

@@ -2,6 +2,7 @@ import { createHmac, createPublicKey } from 'node:crypto';
 import { TestIssuer } from '@trustline/security/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken } from '../../../tools/testing/processes';
+import { issuerSigningKey, signJwt } from './support/issuer-key';
 import { AUDIENCES, call, type RunningSystem, SERVICES, type ServiceName, startSystem } from './support/system';
 
 /**
@@ -13,6 +14,7 @@ let impostor: TestIssuer;
 const valid: Partial<Record<ServiceName, string>> = {};
 let publishedKid: string;
 let publishedPem: string;
+let realKey: Awaited<ReturnType<typeof issuerSigningKey>>;
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const parts = (token: string) => {
@@ -27,7 +29,26 @@ beforeAll(async () => {
   const jwks = (await (await fetch(`${system.issuer}/jwks`)).json()) as { keys: (Record<string, unknown> & { kid: string })[] };
   publishedKid = jwks.keys[0].kid;
   publishedPem = String(createPublicKey({ key: jwks.keys[0] as never, format: 'jwk' }).export({ format: 'pem', type: 'spki' }));
+  realKey = await issuerSigningKey(system.auth);
 });
+
+/** A token signed by the auth server's real key: valid for `service` unless `changes` break it. */
+function genuine(service: ServiceName, changes: { header?: Record<string, unknown>; claims?: Record<string, unknown> } = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  const claims: Record<string, unknown> = {
+    iss: system.issuer,
+    sub: 'demo-cli',
+    client_id: 'demo-cli',
+    aud: AUDIENCES[service],
+    scope: `${service}:read`,
+    jti: `matrix-${Math.random().toString(36).slice(2)}`,
+    iat: now,
+    exp: now + 300,
+    ...changes.claims,
+  };
+  for (const key of Object.keys(claims)) if (claims[key] === undefined) delete claims[key];
+  return signJwt(realKey.key, { typ: 'at+jwt', kid: realKey.kid, ...changes.header }, claims);
+}
 
 afterAll(async () => {
   await impostor?.stop();
@@ -78,6 +99,15 @@ const attacks: { name: string; make(service: ServiceName): string | undefined; c
     challenge: 'Bearer error="invalid_token"',
   },
   { name: 'a token of another type (typ JWT, like an ID token)', make: (service) => impostor.mint(AUDIENCES[service], { header: { typ: 'JWT' } }), challenge: 'Bearer error="invalid_token"' },
+  // Signed by the real key, so only the claim or header check itself can refuse them.
+  { name: 'an expired token (real key, beyond the clock skew)', make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 120 } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a token not yet valid (real key, nbf ahead)', make: (service) => genuine(service, { claims: { nbf: Math.floor(Date.now() / 1000) + 300 } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a token issued in the future (real key)', make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) + 300, exp: Math.floor(Date.now() / 1000) + 600 } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a wrong issuer (real key)', make: (service) => genuine(service, { claims: { iss: 'https://evil.example' } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'typ JWT, the type of an ID token (real key)', make: (service) => genuine(service, { header: { typ: 'JWT' } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'no typ at all (real key)', make: (service) => genuine(service, { header: { typ: undefined } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a missing jti (real key)', make: (service) => genuine(service, { claims: { jti: undefined } }), challenge: 'Bearer error="invalid_token"' },
+  { name: 'a critical header it does not understand (real key)', make: (service) => genuine(service, { header: { crit: ['x-unknown'], 'x-unknown': true } }), challenge: 'Bearer error="invalid_token"' },
   { name: 'malformed segments', make: () => 'abc.def', challenge: 'Bearer error="invalid_token"' },
   { name: 'an oversized token', make: (service) => `${valid[service]!}${'A'.repeat(9000)}`, challenge: 'Bearer error="invalid_token"' },
 ];
@@ -89,8 +119,9 @@ const hops = SERVICES.flatMap((service) => [
 ]);
 
 describe.each(hops)('$name', ({ service, base }) => {
-  it('accepts a valid token (the control row)', async () => {
+  it('accepts a valid token (the control rows: issued, and minted with the real key by the test)', async () => {
     expect((await call(base(), 'GET', `/api/${service}/me`, valid[service])).status).toBe(200);
+    expect((await call(base(), 'GET', `/api/${service}/me`, genuine(service))).status).toBe(200);
   });
 
   it.each(attacks)('refuses $name with 401 and an RFC 6750 challenge', async ({ make, challenge }) => {
