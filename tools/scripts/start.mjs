@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 const issuer = process.env.ISSUER_URL ?? 'http://localhost:9000';
 const apps = [
   { name: 'auth-server', port: 9000, url: issuer, env: {} },
-  { name: 'accounts', port: 8081, url: 'http://localhost:8081', env: { CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret' } },
+  { name: 'accounts', port: 8081, url: 'http://localhost:8081', env: { CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', LOANS_URL: `http://localhost:${process.env.LOANS_PORT ?? 8082}`, CARDS_RPC_URL: 'tcp://localhost:8093' } },
   { name: 'loans', port: 8082, url: 'http://localhost:8082', env: { CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret' } },
   { name: 'cards', port: 8083, url: 'http://localhost:8083', env: { CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret' } },
   { name: 'gateway', port: 8080, url: 'http://localhost:8080', env: { CLIENT_ID: 'gateway', CLIENT_SECRET: 'gateway-secret' } },

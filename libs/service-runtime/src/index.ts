@@ -13,3 +13,4 @@ export { entityTag, expectedVersion } from './domain/expected-version';
 export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './domain/idempotency-key';
 export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';
 export { requestIdFrom } from './request-id';
+export { updateAtVersion, insertOrReplayWinner } from './domain/versioned-writes';

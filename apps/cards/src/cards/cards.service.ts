@@ -2,7 +2,7 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, isUniqueViolation } from '@trustline/service-runtime';
+import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, insertOrReplayWinner, updateAtVersion } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
 
 import { Card } from './card.entity';
@@ -60,14 +60,8 @@ export class CardsService {
       createdAt: now,
       updatedAt: now,
     });
-    try {
-      await this.serializer.write(() => this.cards.insert(card));
-    } catch (error) {
-      // Two requests with one key raced past the lookup: the unique index let one in, answer with it.
-      const raced = isUniqueViolation(error) ? await replay() : undefined;
-      if (raced) return raced;
-      throw error;
-    }
+    const raced = await insertOrReplayWinner(() => this.serializer.write(() => this.cards.insert(card)), replay);
+    if (raced) return raced;
     return { card: await this.cards.findOneByOrFail({ id: card.id }), replayed: false };
   }
 
@@ -82,14 +76,7 @@ export class CardsService {
       const card = this.visible(principal, await cards.findOneBy({ id }));
       if (card.version !== expectedVersion) throw new VersionConflictError(card.version);
       const { limit, used } = applyCardChange(card, change);
-      const result = await cards
-        .createQueryBuilder()
-        .update(Card)
-        .set({ limit, used, updatedAt: new Date() })
-        .where('id = :id AND version = :version', { id, version: expectedVersion })
-        .execute();
-      if (result.affected !== 1) throw new VersionConflictError((await cards.findOneBy({ id }))?.version);
-      return cards.findOneByOrFail({ id });
+      return updateAtVersion(cards, id, expectedVersion, { limit, used, updatedAt: new Date() });
     });
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, isUniqueViolation } from '@trustline/service-runtime';
+import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, insertOrReplayWinner, updateAtVersion } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
 
 import type { CreateLoanDto } from './dto/create-loan.dto';
@@ -42,14 +42,8 @@ export class LoansService {
     const { amount, paid } = openLoan(request.amount);
     const now = new Date();
     const loan = this.loans.create({ id: randomUUID(), customerId, currency: request.currency, amount, paid, version: 1, idempotencyKey: idempotencyKey ?? null, createdAt: now, updatedAt: now });
-    try {
-      await this.serializer.write(() => this.loans.insert(loan));
-    } catch (error) {
-      // Two requests with one key raced past the lookup: the unique index let one in, answer with it.
-      const raced = isUniqueViolation(error) ? await replay() : undefined;
-      if (raced) return raced;
-      throw error;
-    }
+    const raced = await insertOrReplayWinner(() => this.serializer.write(() => this.loans.insert(loan)), replay);
+    if (raced) return raced;
     return { loan: await this.loans.findOneByOrFail({ id: loan.id }), replayed: false };
   }
 
@@ -64,14 +58,7 @@ export class LoansService {
       const loan = this.visible(principal, await loans.findOneBy({ id }));
       if (loan.version !== expectedVersion) throw new VersionConflictError(loan.version);
       const { paid } = applyPayment(loan, payment);
-      const result = await loans
-        .createQueryBuilder()
-        .update(Loan)
-        .set({ paid, updatedAt: new Date() })
-        .where('id = :id AND version = :version', { id, version: expectedVersion })
-        .execute();
-      if (result.affected !== 1) throw new VersionConflictError((await loans.findOneBy({ id }))?.version);
-      return loans.findOneByOrFail({ id });
+      return updateAtVersion(loans, id, expectedVersion, { paid, updatedAt: new Date() });
     });
   }
 
