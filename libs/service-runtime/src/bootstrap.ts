@@ -31,11 +31,10 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: options.bodyLimit ?? 16 * 1024,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     trustProxy: options.trustProxyHops ?? false,
     // One id per request across hops: the gateway's X-Request-Id is kept, anything odd is replaced.
     genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),
-    requestIdLogLabel: 'requestId',
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bodyParser: options.bodyParser ?? true });
   await app.register(helmet as never, { contentSecurityPolicy: false });
