@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientCredentialsToken, natsServerBinary } from '../../../tools/testing/processes';
+import { AUDIENCES, call, type RunningSystem, startSystem } from './support/system';
+
+/**
+ * The machine-to-machine path: a client asks accounts (through the gateway) for a customer's details, and
+ * accounts gathers loans over HTTP and cards over RPC with its own client-credentials tokens. Over TCP
+ * (the embedded default), and over NATS with the token in message headers wherever nats-server exists.
+ */
+const transports = [{ transport: 'tcp', nats: false }, ...(natsServerBinary() ? [{ transport: 'nats', nats: true }] : [])];
+
+describe.each(transports)('customer details, accounts → cards over $transport', ({ nats }) => {
+  let system: RunningSystem;
+  let writers: Record<'accounts' | 'loans' | 'cards', string>;
+  let reader: string;
+
+  beforeAll(async () => {
+    system = await startSystem({ nats });
+    const registered = system.auth.run('cli.js', [
+      'clients:register',
+      JSON.stringify({
+        clientId: 'e2e-seeder',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        grantTypes: ['client_credentials'],
+        audiences: Object.values(AUDIENCES),
+        allowedScopes: ['accounts:write', 'loans:write', 'cards:write'],
+      }),
+    ]);
+    const secret = String(registered.client_secret);
+    writers = {
+      accounts: await clientCredentialsToken(system.issuer, 'e2e-seeder', AUDIENCES.accounts, 'accounts:write', secret),
+      loans: await clientCredentialsToken(system.issuer, 'e2e-seeder', AUDIENCES.loans, 'loans:write', secret),
+      cards: await clientCredentialsToken(system.issuer, 'e2e-seeder', AUDIENCES.cards, 'cards:write', secret),
+    };
+    reader = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.accounts, 'accounts:read');
+  });
+
+  afterAll(async () => system?.stop());
+
+  it("gathers one customer's accounts, loans and cards, and nobody else's", async () => {
+    const customerId = `customer-${randomUUID()}`;
+    const other = `customer-${randomUUID()}`;
+    for (const owner of [customerId, other]) {
+      expect((await call(system.gateway.url, 'POST', '/api/accounts', writers.accounts, { customerId: owner, name: 'Main', currency: 'EUR', balance: 100 })).status).toBe(201);
+      expect((await call(system.gateway.url, 'POST', '/api/loans', writers.loans, { customerId: owner, amount: 1_000, currency: 'EUR' })).status).toBe(201);
+      expect((await call(system.gateway.url, 'POST', '/api/cards', writers.cards, { customerId: owner, limit: 2_000, currency: 'EUR' })).status).toBe(201);
+    }
+    // demo-cli's token is for accounts only: loans and cards would refuse it. The answer below can only
+    // come from calls made with accounts' own tokens for their audiences.
+    const details = await call(system.gateway.url, 'GET', `/api/accounts/customers/${customerId}/details`, reader);
+    expect(details.status).toBe(200);
+    const body = details.body as Record<'accounts' | 'loans' | 'cards', { customerId: string }[]>;
+    for (const kind of ['accounts', 'loans', 'cards'] as const) {
+      expect(body[kind]).toHaveLength(1);
+      expect(body[kind][0].customerId).toBe(customerId);
+    }
+  });
+
+  it('carries the request id of the original call to the next hop', async () => {
+    const requestId = `e2e-trace-${randomUUID()}`;
+    const response = await fetch(`${system.gateway.url}/api/accounts/customers/anyone/details`, { headers: { authorization: `Bearer ${reader}`, 'x-request-id': requestId } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    // The gateway relayed it to accounts, and accounts passed it on its own call to loans.
+    expect(system.services.accounts.output()).toContain(requestId);
+    expect(system.services.loans.output()).toContain(requestId);
+  });
+
+  it('refuses a client without accounts:read (403 at the gateway and at accounts itself)', async () => {
+    const writeOnly = writers.accounts;
+    for (const base of [system.gateway.url, system.services.accounts.url]) {
+      const answer = await call(base, 'GET', '/api/accounts/customers/anyone/details', writeOnly);
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="accounts:read"');
+    }
+  });
+
+  it('answers 502, not 500, when a downstream is down, and recovers when it is back', async () => {
+    await system.services.cards.halt();
+    try {
+      const down = await call(system.gateway.url, 'GET', '/api/accounts/customers/anyone/details', reader);
+      expect(down.status).toBe(502);
+    } finally {
+      await system.services.cards.restart();
+    }
+    const back = await call(system.gateway.url, 'GET', '/api/accounts/customers/anyone/details', reader);
+    expect(back.status).toBe(200);
+  });
+});
