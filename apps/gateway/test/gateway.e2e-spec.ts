@@ -207,6 +207,16 @@ describe('relaying', () => {
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
+  it('drops hop-by-hop headers, including those the caller names in Connection', async () => {
+    const answer = await raw('/api/accounts/me', {
+      headers: { authorization: `Bearer ${accountsRead}`, connection: 'keep-alive, x-hop-secret', 'x-hop-secret': 'for the gateway only', 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic c2VjcmV0' },
+    });
+    expect(answer.status).toBe(200);
+    const upstream = seen.at(-1)!;
+    for (const name of ['x-hop-secret', 'keep-alive', 'te', 'proxy-authorization']) expect(upstream.headers[name], name).toBeUndefined();
+    expect(upstream.headers.authorization).toBe(`Bearer ${accountsRead}`);
+  });
+
   it('starts a trace and a request id when the caller sends none', async () => {
     await call('/api/accounts', { token: accountsRead });
     const upstream = seen.at(-1)!;

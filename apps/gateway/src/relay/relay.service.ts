@@ -7,8 +7,28 @@ import type { GatewayEnv } from '../gateway.env';
 import { relayPath, requiredScope, type ServiceRoute, serviceRoutes } from './routes';
 import { nextTraceparent } from './trace-context';
 
-/** Headers a public caller must not choose for the services: the gateway sets the first ones itself. */
-const REPLACED_REQUEST_HEADERS = ['x-request-id', 'traceparent', 'tracestate', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'x-real-ip', 'cookie'];
+/**
+ * Headers that do not travel to the services: the ones the gateway sets itself (a public caller must not
+ * choose them), cookies (the APIs are bearer-only), and the hop-by-hop fields of RFC 9110 §7.6.1 that the
+ * proxy library does not already drop (it drops Connection and the fields Connection names).
+ */
+const REPLACED_REQUEST_HEADERS = [
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-host',
+  'forwarded',
+  'x-real-ip',
+  'cookie',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authorization',
+  'proxy-connection',
+  'keep-alive',
+];
 /** Upstream details a public caller does not need to see. */
 const DROPPED_RESPONSE_HEADERS = ['server', 'x-powered-by', 'set-cookie'];
 
