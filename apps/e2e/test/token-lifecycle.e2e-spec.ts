@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginUser } from '../../../tools/testing/pkce-login.mjs';
-import { AUDIENCES, call, PORTAL_REDIRECT_URI, type RunningSystem, SERVICES, startSystem } from './support/system';
+import { AUDIENCES, call, type RunningSystem, SERVICES, startSystem } from './support/system';
 import { eventually, refreshGrant, revokeAsPortal } from './support/tokens';
 
 /**
@@ -10,7 +10,7 @@ import { eventually, refreshGrant, revokeAsPortal } from './support/tokens';
  */
 let system: RunningSystem;
 const allAudiences = SERVICES.map((service) => AUDIENCES[service]);
-const login = () => loginUser({ issuer: system.issuer, redirectUri: PORTAL_REDIRECT_URI, username: 'alice', password: 'alice-demo-password', resources: allAudiences });
+const login = () => loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: allAudiences });
 
 /** Every hop where `service`'s token is checked: the gateway route and the service itself. */
 const hops = (service: (typeof SERVICES)[number]) => [

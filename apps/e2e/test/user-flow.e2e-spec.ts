@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginUser, type UserLogin } from '../../../tools/testing/pkce-login.mjs';
-import { AUDIENCES, call, PORTAL_REDIRECT_URI, type RunningSystem, SERVICES, startSystem } from './support/system';
+import { AUDIENCES, call, type RunningSystem, SERVICES, startSystem } from './support/system';
 
 let system: RunningSystem;
 let alice: UserLogin;
 let bob: UserLogin;
 
 const allAudiences = SERVICES.map((service) => AUDIENCES[service]);
-const login = (username: string) => loginUser({ issuer: system.issuer, redirectUri: PORTAL_REDIRECT_URI, username, password: `${username}-demo-password`, resources: allAudiences });
+const login = (username: string) => loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username, password: `${username}-demo-password`, resources: allAudiences });
 
 beforeAll(async () => {
   system = await startSystem();

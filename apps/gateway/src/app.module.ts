@@ -5,6 +5,7 @@ import { HealthController } from '@trustline/service-runtime';
 import type { GatewayEnv } from './gateway.env';
 import { GATEWAY_ENV } from './gateway.tokens';
 import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
+import { PortalModule } from './portal/portal.module';
 import { RelayModule } from './relay/relay.module';
 import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './relay/routes';
 
@@ -25,6 +26,7 @@ export class GatewayAppModule {
         }),
         ThrottlerModule.forRoot({ throttlers: [{ name: CALLER_THROTTLER, ttl: 60_000, limit: env.RATE_LIMIT_PER_CALLER }] }),
         RelayModule,
+        PortalModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: GATEWAY_ENV, useValue: env }],

@@ -4,6 +4,7 @@ import replyFrom from '@fastify/reply-from';
 import { createService, refuseDemoSecretInProduction, runService, startService } from '@trustline/service-runtime';
 import { GatewayAppModule } from './app.module';
 import { allowedOrigins, loadGatewayEnv } from './gateway.env';
+import { servePortal } from './portal/portal-static';
 import { streamRequestBodies } from './relay/body-passthrough';
 
 runService('gateway', async () => {
@@ -28,6 +29,7 @@ runService('gateway', async () => {
     disableRequestLogging: true,
     maxRetriesOn503: 0,
   });
+  await servePortal(app, env.ISSUER_URL);
   app.enableCors({
     origin: allowedOrigins(env),
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'PUT', 'DELETE'],

@@ -367,3 +367,27 @@ describe('rate limits', () => {
     expect((await fetch(`${limited.url}/health/live`)).status).toBe(200);
   });
 });
+
+describe('the demo portal (static files at /)', () => {
+  it('serves its page with a strict CSP that lets it talk to the gateway and the auth server only', async () => {
+    const page = await fetch(`${gateway.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`connect-src 'self' ${new URL(auth.issuer).origin}`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<script type="module" src="/portal.js">');
+  });
+
+  it('answers its configuration, its redirect URI page and its OAuth library without a token', async () => {
+    expect(await (await fetch(`${gateway.url}/portal/config.json`)).json()).toEqual({ issuer: auth.issuer, clientId: 'portal' });
+    const callback = await fetch(`${gateway.url}/callback?code=abc&state=xyz`);
+    expect(callback.status).toBe(200);
+    expect(callback.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(callback.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const library = await fetch(`${gateway.url}/vendor/oauth4webapi.js`);
+    expect(library.status).toBe(200);
+    expect(library.headers.get('content-type')).toMatch(/javascript/);
+  });
+});

@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import { Public } from '@trustline/security';
 import { z } from 'zod';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
-import { escapeHtml, HTML_SECURITY_HEADERS, page } from '../oidc/html';
+import { escapeHtml, htmlSecurityHeaders, page } from '../oidc/html';
 import { OIDC_PROVIDER } from '../oidc/oidc.module';
 import { buildGrant, type EngineClient, isFirstParty } from '../oidc/oidc-provider.factory';
 import { OIDC_SCOPES } from '../oidc/resources';
@@ -41,7 +41,7 @@ export class InteractionController {
     const client = await this.client(interaction);
     if (!client) return this.fail(reply, HttpStatus.BAD_REQUEST, 'The application is no longer registered.');
     if (interaction.prompt.name === 'login') {
-      return this.html(reply, HttpStatus.OK, loginPage({ uid, csrf: this.csrf.issue(uid), clientName: client.clientName ?? client.clientId }));
+      return this.html(reply, HttpStatus.OK, loginPage({ uid, csrf: this.csrf.issue(uid), clientName: client.clientName ?? client.clientId }), interaction);
     }
     if (isFirstParty(client)) return this.finishConsent(interaction, client, request, reply);
     const grant = await buildGrant(this.provider, client, interaction.params, this.users, interaction.grantId, String(interaction.session?.accountId));
@@ -55,6 +55,7 @@ export class InteractionController {
         identityScopes: String(interaction.params.scope ?? '').split(' ').filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope)),
         resources: Object.keys(grant.resources ?? {}).map((resource) => ({ resource, scopes: String(grant.resources?.[resource] ?? '').split(' ').filter(Boolean) })),
       }),
+      interaction,
     );
   }
 
@@ -67,12 +68,12 @@ export class InteractionController {
     const form = loginForm.safeParse(request.body);
     const clientName = client.clientName ?? client.clientId;
     if (!form.success || interaction.prompt.name !== 'login') {
-      return this.html(reply, HttpStatus.BAD_REQUEST, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, error: 'Enter a username and a password.' }));
+      return this.html(reply, HttpStatus.BAD_REQUEST, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, error: 'Enter a username and a password.' }), interaction);
     }
     const user = await this.users.authenticate(form.data.username, form.data.password);
     if (!user) {
       request.log.warn({ event: 'login.failure', client_id: client.clientId }, 'login failed');
-      return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username: form.data.username, error: 'Wrong username or password.' }));
+      return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username: form.data.username, error: 'Wrong username or password.' }), interaction);
     }
     request.log.info({ event: 'login.success', client_id: client.clientId, sub: user.id }, 'login succeeded');
     const location = await this.provider.interactionResult(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
@@ -140,7 +141,8 @@ export class InteractionController {
     return this.html(reply, status, page('Sign-in problem', `<h1>Sign-in problem</h1><p class="error">${escapeHtml(message)}</p>`));
   }
 
-  private html(reply: FastifyReply, status: number, body: string) {
-    return reply.code(status).headers(HTML_SECURITY_HEADERS).type('text/html; charset=utf-8').send(body);
+  /** An HTML page; one with the interaction's forms may post on to the client's (exactly matched) redirect URI. */
+  private html(reply: FastifyReply, status: number, body: string, interaction?: Interaction) {
+    return reply.code(status).headers(htmlSecurityHeaders(interaction?.params.redirect_uri)).type('text/html; charset=utf-8').send(body);
   }
 }

@@ -10,7 +10,7 @@ export function page(title: string, body: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>${escapeHtml(title)} · Trustline</title>
 <style>
 body{font-family:system-ui,sans-serif;background:#f4f6f8;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
@@ -24,11 +24,31 @@ button{margin-top:1rem;padding:.5rem 1rem;cursor:pointer}.error{color:#b00020}ul
 </html>`;
 }
 
-/** Security headers for every HTML page: no framing (clickjacking on the login form), no inline scripts. */
+/**
+ * Security headers for every HTML page: no framing (clickjacking on the login form), no inline scripts.
+ * `form-action` also governs the redirects that follow a form post (Chromium enforces it), so a page whose
+ * form ends in a redirect to the client (login, consent, logout) names that client's origin: the one
+ * the engine already matched exactly against the registered redirect URI.
+ */
+export function htmlSecurityHeaders(redirectTarget?: unknown): Record<string, string> {
+  let formTargets = "'self'";
+  if (typeof redirectTarget === 'string') {
+    try {
+      const { origin } = new URL(redirectTarget);
+      if (origin !== 'null') formTargets += ` ${origin}`;
+    } catch {
+      // not a URL: the form stays same-origin only
+    }
+  }
+  return { ...HTML_SECURITY_HEADERS, 'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'` };
+}
+
 export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'cache-control': 'no-store',
-  'referrer-policy': 'no-referrer',
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the login form's
+  // POST, which the Origin check must refuse. Other origins still get no Referer at all.
+  'referrer-policy': 'same-origin',
 };

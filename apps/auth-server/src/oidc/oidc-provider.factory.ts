@@ -8,7 +8,7 @@ import type { OidcPayloadEntity } from '../database/entities';
 import type { WriteSerializer } from '../database/write-serializer';
 import type { RevocationsService } from '../revocation/revocations.service';
 import type { UsersService } from '../users/users.service';
-import { escapeHtml, HTML_SECURITY_HEADERS, page } from './html';
+import { escapeHtml, HTML_SECURITY_HEADERS, htmlSecurityHeaders, page } from './html';
 import { jwtTokenEndpoints } from './jwt-token-endpoints';
 import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from './resources';
 import { TypeOrmOidcAdapter } from './typeorm-adapter';
@@ -84,7 +84,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: async (ctx, form) => {
-          ctx.set(HTML_SECURITY_HEADERS);
+          ctx.set(htmlSecurityHeaders(ctx.oidc.params?.post_logout_redirect_uri));
           ctx.body = page('Sign out', `<h1>Sign out</h1><p>Sign out of Trustline?</p>${form}<button form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button> <button form="op.logoutForm">No</button>`);
         },
         postLogoutSuccessSource: async (ctx) => {

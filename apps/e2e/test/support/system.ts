@@ -8,11 +8,10 @@ export const AUDIENCES = {
 export type ServiceName = keyof typeof AUDIENCES;
 export const SERVICES = Object.keys(AUDIENCES) as ServiceName[];
 
-/** The portal's redirect URI as the harness registers it (startAuthServer's PUBLIC_GATEWAY_URL). */
-export const PORTAL_REDIRECT_URI = 'http://127.0.0.1:18080/callback';
-
 export interface RunningSystem {
   issuer: string;
+  /** The portal's redirect URI, `${PUBLIC_GATEWAY_URL}/callback`: the gateway's port is chosen first so the auth server registers it. */
+  portalRedirectUri: string;
   auth: RunningProcess;
   gateway: RunningProcess;
   services: Record<ServiceName, RunningProcess>;
@@ -43,7 +42,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const nats = options.nats ? await startNatsServer() : undefined;
     if (options.nats && !nats) throw new Error('nats-server is not installed');
     if (nats) started.push(nats);
-    const auth = await startAuthServer(options.env?.['auth-server']);
+    const gatewayPort = await freePort();
+    const publicGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+    const auth = await startAuthServer({ PUBLIC_GATEWAY_URL: publicGatewayUrl, ...options.env?.['auth-server'] });
     started.push(auth);
     const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: '250', ...(nats ? { NATS_URL: nats.url } : {}) };
     const rpcPort = await freePort();
@@ -59,10 +60,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     started.push(accounts);
     const gateway = await startApp({
       name: 'gateway',
+      port: gatewayPort,
       database: false,
       env: {
         ...common,
-        PUBLIC_GATEWAY_URL: new URL(PORTAL_REDIRECT_URI).origin,
+        PUBLIC_GATEWAY_URL: publicGatewayUrl,
         ACCOUNTS_URL: accounts.url,
         LOANS_URL: loans.url,
         CARDS_URL: cards.url,
@@ -79,6 +81,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const services = { accounts, loans, cards };
     return {
       issuer: auth.issuer,
+      portalRedirectUri: `${publicGatewayUrl}/callback`,
       auth,
       gateway,
       services,
