@@ -2,16 +2,17 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SecurityModule } from '@trustline/security';
 import { HealthController } from '@trustline/service-runtime';
+import type { Redis } from 'ioredis';
 import type { GatewayEnv } from './gateway.env';
+import { callerThrottlerOptions } from './rate-limits';
 import { GATEWAY_ENV } from './gateway.tokens';
-import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
 import { PortalModule } from './portal/portal.module';
 import { RelayModule } from './relay/relay.module';
 import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './relay/routes';
 
 @Module({})
 export class GatewayAppModule {
-  static forRoot(env: GatewayEnv): DynamicModule {
+  static forRoot(env: GatewayEnv, redis?: Redis): DynamicModule {
     const m2m = env.CLIENT_ID && env.CLIENT_SECRET ? { clientId: env.CLIENT_ID, clientSecret: env.CLIENT_SECRET } : undefined;
     return {
       module: GatewayAppModule,
@@ -24,7 +25,7 @@ export class GatewayAppModule {
           audience: [ACCOUNTS_AUDIENCE, LOANS_AUDIENCE, CARDS_AUDIENCE],
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
         }),
-        ThrottlerModule.forRoot({ throttlers: [{ name: CALLER_THROTTLER, ttl: 60_000, limit: env.RATE_LIMIT_PER_CALLER }] }),
+        ThrottlerModule.forRoot(callerThrottlerOptions(env, redis)),
         RelayModule,
         PortalModule,
       ],

@@ -33,6 +33,10 @@ export const gatewayEnvSchema = baseServiceEnv
     /** Trust X-Forwarded-For from this many proxies in front of the gateway (0: none, the default). */
     TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+    /** Set: rate-limit counters live in Redis, shared by every gateway replica (else in this process). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    /** Prefix of this deployment's keys in a shared Redis. */
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('trustline:gateway:'),
   })
   .refine((env) => Boolean(env.CLIENT_ID) === Boolean(env.CLIENT_SECRET), {
     message: 'CLIENT_ID and CLIENT_SECRET are set together or not at all',

@@ -1,28 +1,23 @@
-import { HttpException } from '@nestjs/common';
 import rateLimit from '@fastify/rate-limit';
 import replyFrom from '@fastify/reply-from';
 import { createService, refuseDemoSecretInProduction, runService, startService } from '@trustline/service-runtime';
 import { GatewayAppModule } from './app.module';
 import { allowedOrigins, loadGatewayEnv } from './gateway.env';
+import { perAddressRateLimit, rateLimitStore } from './rate-limits';
 import { servePortal } from './portal/portal-static';
 import { streamRequestBodies } from './relay/body-passthrough';
 
 runService('gateway', async () => {
   const env = loadGatewayEnv();
   refuseDemoSecretInProduction(env, 'gateway');
-  const app = await createService({ name: 'gateway', module: GatewayAppModule.forRoot(env), logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT_BYTES, bodyParser: false, trustProxyHops: env.TRUST_PROXY_HOPS });
+  const redis = rateLimitStore(env);
+  const app = await createService({ name: 'gateway', module: GatewayAppModule.forRoot(env, redis), logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT_BYTES, bodyParser: false, trustProxyHops: env.TRUST_PROXY_HOPS });
   const fastify = app.getHttpAdapter().getInstance();
   streamRequestBodies(fastify, env.BODY_LIMIT_BYTES);
 
   // Counted per address before any token is verified, so a flood of junk tokens cannot buy verifier CPU.
-  await app.register(rateLimit as never, {
-    global: true,
-    max: env.RATE_LIMIT_PER_IP,
-    timeWindow: 60_000,
-    allowList: (request: { url: string }) => request.url.startsWith('/health/'),
-    // The plugin throws what this returns; Nest's exception layer answers it like any other error.
-    errorResponseBuilder: (_request: unknown, context: { after: string }) => new HttpException({ error: 'rate_limited', message: `too many requests; retry in ${context.after}` }, 429),
-  });
+  await app.register(rateLimit as never, perAddressRateLimit(env, redis));
+  if (redis) fastify.addHook('onClose', async () => void redis.quit().catch(() => undefined));
   // One undici agent for every upstream: keep-alive pools per origin, timeouts per request.
   await app.register(replyFrom as never, {
     undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },

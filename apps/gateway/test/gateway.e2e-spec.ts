@@ -391,3 +391,33 @@ describe('the demo portal (static files at /)', () => {
     expect(library.headers.get('content-type')).toMatch(/javascript/);
   });
 });
+
+describe('rate limits with Redis', () => {
+  const throughLimited = (url: string, token: string) => fetch(`${url}/api/accounts/me`, { headers: { authorization: `Bearer ${token}` } });
+  const limitedEnv = () => ({ ISSUER_URL: auth.issuer, ACCOUNTS_URL: `http://127.0.0.1:${(fakeAccounts.address() as AddressInfo).port}`, RATE_LIMIT_PER_CALLER: '3', RATE_LIMIT_PER_IP: '1000' });
+
+  it('fail open when Redis does not answer: counters are not worth an outage, and no check depends on them', async () => {
+    const deadRedis = await freePort();
+    const replica = await startApp({ name: 'gateway', database: false, env: { ...limitedEnv(), REDIS_URL: `redis://127.0.0.1:${deadRedis}` } });
+    try {
+      for (let i = 0; i < 5; i += 1) expect((await throughLimited(replica.url, accountsRead)).status).toBe(200);
+      // Verification still applies in full.
+      expect((await fetch(`${replica.url}/api/accounts/me`)).status).toBe(401);
+    } finally {
+      await replica.stop();
+    }
+  });
+
+  // Needs a Redis server: the infra profile (npm run test:infra) provides this machine's.
+  it.runIf(process.env.TEST_REDIS_URL)('share one budget per caller between two gateway replicas', async () => {
+    const env = { ...limitedEnv(), REDIS_URL: String(process.env.TEST_REDIS_URL), REDIS_KEY_PREFIX: `trustline-test-${Date.now()}-${Math.random().toString(36).slice(2)}:` };
+    const [a, b] = await Promise.all([startApp({ name: 'gateway', database: false, env }), startApp({ name: 'gateway', database: false, env })]);
+    try {
+      const token = await clientCredentialsToken(auth.issuer, 'demo-cli', ACCOUNTS, 'accounts:read');
+      const statuses = [await throughLimited(a.url, token), await throughLimited(b.url, token), await throughLimited(a.url, token), await throughLimited(b.url, token)].map((response) => response.status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+    }
+  });
+});

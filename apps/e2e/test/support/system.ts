@@ -22,7 +22,7 @@ export interface RunningSystem {
 }
 
 export interface SystemOptions {
-  /** Use NATS for accounts → cards (a private nats-server; needs it installed). */
+  /** Use NATS for accounts → cards (a private nats-server; needs it installed). Default: in the infra profile. */
   nats?: boolean;
   /** Extra environment per app. */
   env?: Partial<Record<'auth-server' | 'gateway' | ServiceName, Record<string, string>>>;
@@ -39,8 +39,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     for (const running of started.reverse()) await running.stop().catch(() => undefined);
   };
   try {
-    const nats = options.nats ? await startNatsServer() : undefined;
-    if (options.nats && !nats) throw new Error('nats-server is not installed');
+    const wantNats = options.nats ?? process.env.TEST_PROFILE === 'infra';
+    const nats = wantNats ? await startNatsServer() : undefined;
+    if (wantNats && !nats) throw new Error('nats-server is not installed');
     if (nats) started.push(nats);
     const gatewayPort = await freePort();
     const publicGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
@@ -74,6 +75,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         // proven in the gateway's own e2e; here they would only turn retries into 429s.
         RATE_LIMIT_PER_IP: '1000000',
         RATE_LIMIT_PER_CALLER: '1000000',
+        // The infra profile keeps the counters in this machine's Redis, under a prefix of this system's own.
+        ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `trustline-e2e-${gatewayPort}-${Date.now()}:` } : {}),
         ...options.env?.gateway,
       },
     });

@@ -1,0 +1,65 @@
+import { HttpException, Logger } from '@nestjs/common';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import { Redis } from 'ioredis';
+import type { GatewayEnv } from './gateway.env';
+import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
+
+/**
+ * Where rate-limit counters live: this process (one replica), or Redis when REDIS_URL is set, so that
+ * every replica counts against the same budget. A Redis that does not answer fails open for rate
+ * limiting only (after a short timeout, logged): availability of the API must not hang on a counter,
+ * and no security check depends on it.
+ */
+export function rateLimitStore(env: GatewayEnv): Redis | undefined {
+  if (!env.REDIS_URL) return undefined;
+  const logger = new Logger('RateLimits');
+  const redis = new Redis(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, connectTimeout: 500, commandTimeout: 250, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  let reported = false;
+  redis.on('error', (error: Error) => {
+    if (!reported) logger.warn(`Redis for rate limits unavailable: ${error.message}`);
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  return redis;
+}
+
+/** Counts in Redis; when Redis does not answer, lets the request through (see rateLimitStore). */
+export class FailOpenRedisStorage implements ThrottlerStorage {
+  private readonly inner: ThrottlerStorageRedisService;
+
+  constructor(redis: Redis) {
+    this.inner = new ThrottlerStorageRedisService(redis);
+  }
+
+  async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string) {
+    try {
+      return await this.inner.increment(key, ttl, limit, blockDuration, throttlerName);
+    } catch {
+      return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+    }
+  }
+}
+
+/** @nestjs/throttler's per-caller limit, on Redis when there is one. */
+export function callerThrottlerOptions(env: GatewayEnv, redis: Redis | undefined): ThrottlerModuleOptions {
+  return {
+    throttlers: [{ name: CALLER_THROTTLER, ttl: 60_000, limit: env.RATE_LIMIT_PER_CALLER }],
+    ...(redis ? { storage: new FailOpenRedisStorage(redis) } : {}),
+  };
+}
+
+/** @fastify/rate-limit's per-address limit (counted before any verification). */
+export function perAddressRateLimit(env: GatewayEnv, redis: Redis | undefined) {
+  return {
+    global: true,
+    max: env.RATE_LIMIT_PER_IP,
+    timeWindow: 60_000,
+    ...(redis ? { redis, nameSpace: 'ip:', skipOnError: true } : {}),
+    allowList: (request: { url: string }) => request.url.startsWith('/health/'),
+    // The plugin throws what this returns; Nest's exception layer answers it like any other error.
+    errorResponseBuilder: (_request: unknown, context: { after: string }) => new HttpException({ error: 'rate_limited', message: `too many requests; retry in ${context.after}` }, 429),
+  };
+}
