@@ -54,6 +54,8 @@ export interface RunningProcess {
   output(): string;
   /** Runs another entry of the same app (a CLI) with the same environment; returns its last JSON line. */
   run(main: string, args: string[], env?: Record<string, string>): Record<string, unknown>;
+  /** The same without blocking the test's event loop (for commands run while traffic flows). */
+  runAsync(main: string, args: string[], env?: Record<string, string>): Promise<Record<string, unknown>>;
   restart(): Promise<void>;
   /** Stops the process, keeping its data (restart() brings it back). */
   halt(): Promise<void>;
@@ -137,6 +139,19 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
       if (result.status !== 0) throw new Error(`${main} ${args[0] ?? ''} failed (${result.status}): ${result.stderr}`);
       return JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
     },
+    runAsync: (main, args, extra = {}) =>
+      new Promise((resolveRun, reject) => {
+        const child = spawn(process.execPath, [join(dist, main), ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout?.on('data', (chunk) => (stdout += String(chunk)));
+        child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
+        child.once('error', reject);
+        child.once('exit', (code) => {
+          if (code !== 0) return reject(new Error(`${main} ${args[0] ?? ''} failed (${code}): ${stderr}`));
+          resolveRun(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>);
+        });
+      }),
     restart: async () => {
       await halt();
       await launch();

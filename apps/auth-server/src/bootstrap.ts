@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AuthServerModule } from './app.module';
 import type { AuthServerConfig } from './config/auth-server.config';
 import { createLogger, PinoNestLogger } from '@trustline/security';
-import { OIDC_PROVIDER, type Provider } from './oidc/oidc.module';
+import { OidcProviderHost } from './oidc/oidc-provider.host';
 import { oidcRoutes } from './oidc/oidc-fastify.plugin';
 import { DemoSeedService } from './seed/demo-seed.service';
 
@@ -18,7 +18,9 @@ export async function createAuthServer(config: AuthServerConfig): Promise<NestFa
   const app = await NestFactory.create<NestFastifyApplication>(AuthServerModule.forRoot(config), adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
   app.enableShutdownHooks();
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const host = app.get(OidcProviderHost);
+  await host.start();
   await app.get(DemoSeedService).run();
-  await app.register(oidcRoutes(app.get<Provider>(OIDC_PROVIDER)) as never);
+  await app.register(oidcRoutes(host) as never);
   return app;
 }

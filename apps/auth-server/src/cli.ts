@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { AuthServerModule } from './app.module';
 import { ClientRegistrationError, ClientsService } from './clients/clients.service';
 import { ConfigurationError, loadAuthServerConfig } from './config/auth-server.config';
+import { KeyManagementService } from './keys/key-management.service';
+import { UnknownKeyError } from './keys/signing-keys.service';
 import { UsersService } from './users/users.service';
 
 const USAGE = `Trustline auth-server CLI (same environment as the server: DATABASE_URL or DATA_DIR, KEY_ENCRYPTION_SECRET)
@@ -11,6 +13,9 @@ const USAGE = `Trustline auth-server CLI (same environment as the server: DATABA
       {"clientId":"reports","tokenEndpointAuthMethod":"client_secret_basic","grantTypes":["client_credentials"],
        "audiences":["urn:trustline:accounts"],"allowedScopes":["accounts:read"]}
   users:create <username> <role>[,<role>…]   password read from TRUSTLINE_PASSWORD
+  keys:list                   the signing keys and their states (never the private parts)
+  keys:rotate                 planned rotation: the published next key signs, the active one retires
+  keys:revoke <kid>           emergency: withdraw a key everywhere at once; a fresh key signs if it was signing
 `;
 
 const registrationSchema = z.object({
@@ -51,6 +56,17 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify({ sub: user.id, username: user.username, created })}\n`);
         return 0;
       }
+      case 'keys:list':
+        process.stdout.write(`${JSON.stringify({ keys: await app.get(KeyManagementService).list() })}\n`);
+        return 0;
+      case 'keys:rotate':
+        process.stdout.write(`${JSON.stringify(await app.get(KeyManagementService).rotate())}\n`);
+        return 0;
+      case 'keys:revoke': {
+        if (!args[0]) throw new ClientRegistrationError('need the kid to revoke (see keys:list)');
+        process.stdout.write(`${JSON.stringify(await app.get(KeyManagementService).revoke(args[0]))}\n`);
+        return 0;
+      }
       default:
         process.stderr.write(`unknown command ${command}\n${USAGE}`);
         return 64;
@@ -63,7 +79,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = error instanceof ClientRegistrationError || error instanceof ConfigurationError || error instanceof SyntaxError;
+    const known = error instanceof ClientRegistrationError || error instanceof ConfigurationError || error instanceof SyntaxError || error instanceof UnknownKeyError;
     process.stderr.write(`${known ? (error as Error).message : `failed: ${error instanceof Error ? error.message : String(error)}`}\n`);
     process.exit(known ? 65 : 1);
   },

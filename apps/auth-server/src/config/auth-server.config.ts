@@ -37,6 +37,8 @@ const schema = z
     /** Trust X-Forwarded-* (only behind a proxy you run). */
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How often the signing-key table is checked for rotations made elsewhere (CLI, another replica). */
+    KEY_RELOAD_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;
@@ -66,6 +68,7 @@ export interface AuthServerConfig {
   readonly demoSeed: boolean;
   readonly logLevel: string;
   readonly trustProxy: boolean;
+  readonly keyReloadMs: number;
 }
 
 export class ConfigurationError extends Error {
@@ -98,6 +101,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     demoSeed: parsed.DEMO_SEED ? parsed.DEMO_SEED === 'true' : !production,
     logLevel: parsed.LOG_LEVEL,
     trustProxy: parsed.TRUST_PROXY === 'true',
+    keyReloadMs: parsed.KEY_RELOAD_MS,
   };
 }
 

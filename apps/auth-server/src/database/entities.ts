@@ -89,7 +89,11 @@ export class ClientEntity {
   createdAt: number;
 }
 
-export type SigningKeyStatus = 'next' | 'active' | 'retired' | 'revoked';
+/**
+ * A key's life: `next` (published, not signing yet) → `active` (signs) → `retired` (published until every
+ * token it signed has expired) → `expired` (gone). `revoked`: withdrawn at once (compromise).
+ */
+export type SigningKeyStatus = 'next' | 'active' | 'retired' | 'expired' | 'revoked';
 
 @Entity('signing_keys')
 export class SigningKeyEntity {

@@ -5,7 +5,7 @@ import { Public } from '@trustline/security';
 import { z } from 'zod';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { escapeHtml, htmlSecurityHeaders, page } from '../oidc/html';
-import { OIDC_PROVIDER } from '../oidc/oidc.module';
+import { OidcProviderHost } from '../oidc/oidc-provider.host';
 import { buildGrant, type EngineClient, isFirstParty } from '../oidc/oidc-provider.factory';
 import { OIDC_SCOPES } from '../oidc/resources';
 import { UsersService } from '../users/users.service';
@@ -28,11 +28,16 @@ type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 @Controller('interaction')
 export class InteractionController {
   constructor(
-    @Inject(OIDC_PROVIDER) private readonly provider: Provider,
+    private readonly host: OidcProviderHost,
     @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
     @Inject(CsrfTokens) private readonly csrf: CsrfTokens,
     private readonly users: UsersService,
   ) {}
+
+  /** The engine as it is now (it is rebuilt when the signing keys change). */
+  private get provider(): Provider {
+    return this.host.provider;
+  }
 
   @Get(':uid')
   async show(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import type Provider from 'oidc-provider';
+import type { OidcProviderHost } from './oidc-provider.host';
 
 /**
  * The engine's own routes, handed to it untouched. In this encapsulated Fastify context no body parser
  * runs, so the engine reads the raw stream itself (with its own 56 KiB limit), exactly as it is tested
  * upstream; Nest's routes (login, health) keep Fastify's parsers outside it.
  */
-export function oidcRoutes(provider: Provider) {
-  const callback = provider.callback();
+export function oidcRoutes(host: OidcProviderHost) {
   const paths = ['/.well-known/openid-configuration', '/jwks', '/token', '/token/introspection', '/token/revocation', '/auth', '/auth/:uid', '/me', '/session/end', '/session/end/confirm', '/session/end/success', '/request'];
   return async function register(instance: FastifyInstance): Promise<void> {
     instance.removeAllContentTypeParsers();
@@ -18,7 +17,7 @@ export function oidcRoutes(provider: Provider) {
         url,
         handler: (request, reply) => {
           reply.hijack();
-          callback(request.raw, reply.raw);
+          host.handle(request.raw, reply.raw);
         },
       });
     }

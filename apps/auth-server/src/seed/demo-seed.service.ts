@@ -29,8 +29,10 @@ export function demoClients(publicGatewayUrl: string): ClientRegistration[] {
       grantTypes: ['authorization_code', 'refresh_token'],
       redirectUris: [`${publicGatewayUrl}/callback`],
       postLogoutRedirectUris: [`${publicGatewayUrl}/`],
-      allowedScopes: SERVICE_SCOPES,
-      audiences: SERVICE_AUDIENCES,
+      // `admin` on the auth server too: only users whose role grants it ever get it (an administrator
+      // signing in through the portal can then call the admin API); customers get no scope there.
+      allowedScopes: [...SERVICE_SCOPES, 'admin'],
+      audiences: [...SERVICE_AUDIENCES, 'urn:trustline:auth'],
       firstParty: true,
     },
     m2m('demo-cli', ['accounts:read', 'loans:read', 'cards:read'], SERVICE_AUDIENCES),
