@@ -16,6 +16,8 @@ export interface UserLogin {
   refreshToken: string;
   idToken?: string;
   subject?: string;
+  /** RP-initiated logout in the same browser session (confirms on the auth server's page). */
+  signOut(): Promise<void>;
 }
 
 export function loginUser(options: UserLoginOptions): Promise<UserLogin>;

@@ -83,5 +83,22 @@ export async function loginUser(options) {
     accessTokens[resource] = refreshed.access_token;
     refreshToken = refreshed.refresh_token ?? refreshToken;
   }
-  return { accessTokens, refreshToken, idToken: initial.id_token, subject: initial.claims()?.sub };
+  /** RP-initiated logout in the same browser session, confirming on the auth server's page. */
+  const signOut = async () => {
+    const endSession = new URL(config.serverMetadata().end_session_endpoint);
+    endSession.searchParams.set('client_id', options.clientId ?? 'portal');
+    if (initial.id_token) endSession.searchParams.set('id_token_hint', initial.id_token);
+    const shown = await jar.fetch(endSession);
+    const page = await shown.text();
+    const xsrf = hidden(page, 'xsrf');
+    if (!xsrf) throw new Error(`expected the sign-out confirmation, got HTTP ${shown.status}`);
+    const confirmed = await jar.fetch(new URL('/session/end/confirm', issuer), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: issuer.origin },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }),
+    });
+    if (confirmed.status >= 400) throw new Error(`sign-out failed (HTTP ${confirmed.status})`);
+  };
+
+  return { accessTokens, refreshToken, idToken: initial.id_token, subject: initial.claims()?.sub, signOut };
 }

@@ -39,8 +39,6 @@ export const accountsEnvSchema = baseServiceEnv
       .string()
       .default('tcp://localhost:8093')
       .refine((value) => parseTcpUrl(value) !== undefined, 'must be a tcp://host:port URL'),
-    /** Set: cards are reached over NATS instead of TCP. */
-    NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for TCP)' }).optional(),
   })
   .refine((env) => Boolean(env.CLIENT_ID) === Boolean(env.CLIENT_SECRET), {
     message: 'CLIENT_ID and CLIENT_SECRET are set together or not at all',

@@ -27,7 +27,7 @@ export class AccountsAppModule {
           issuer: env.ISSUER_URL,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: ACCOUNTS_AUDIENCE,
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),
         TypeOrmModule.forRoot({
           ...serviceDataSourceOptions({ name: 'accounts', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, entities: [Account], migrations: [CreateAccounts1764300000000] }),

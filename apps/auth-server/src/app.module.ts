@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminController } from './admin/admin.controller';
 import { AdminKeysController } from './admin/admin-keys.controller';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from './config/auth-server.config';
 import { DatabaseModule } from './database/database.module';
@@ -24,7 +25,7 @@ export class AuthServerModule {
         // verifies its tokens through the same library, over its own JWKS.
         SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}` }),
       ],
-      controllers: [HealthController, RevocationsController, AdminKeysController],
+      controllers: [HealthController, RevocationsController, AdminKeysController, AdminController],
       providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService],
       exports: [AUTH_SERVER_CONFIG],
     };

@@ -23,7 +23,7 @@ export class CardsAppModule {
           issuer: env.ISSUER_URL,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: CARDS_AUDIENCE,
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),
         TypeOrmModule.forRoot({
           ...serviceDataSourceOptions({ name: 'cards', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, entities: [Card], migrations: [CreateCards1764200000000] }),

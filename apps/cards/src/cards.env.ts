@@ -9,8 +9,6 @@ export const cardsEnvSchema = baseServiceEnv
     PORT: port(8083),
     /** The TCP microservice answering `cards.by-customer`. */
     RPC_PORT: port(8093),
-    /** Set: `cards.by-customer` is answered on NATS too (queue group `cards`, so replicas share the load). */
-    NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for TCP only)' }).optional(),
     /** How often the revocation feed is pulled when CLIENT_ID / CLIENT_SECRET are set. */
     REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   })

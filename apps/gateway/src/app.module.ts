@@ -23,7 +23,7 @@ export class GatewayAppModule {
           issuer: env.ISSUER_URL,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: [ACCOUNTS_AUDIENCE, LOANS_AUDIENCE, CARDS_AUDIENCE],
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),
         ThrottlerModule.forRoot(callerThrottlerOptions(env, redis)),
         RelayModule,

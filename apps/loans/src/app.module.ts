@@ -23,7 +23,7 @@ export class LoansAppModule {
           issuer: env.ISSUER_URL,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: LOANS_AUDIENCE,
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),
         TypeOrmModule.forRoot({
           ...serviceDataSourceOptions({ name: 'loans', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, entities: [Loan], migrations: [CreateLoans1764100000000] }),

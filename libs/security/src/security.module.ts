@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
+import { type DynamicModule, Logger, Module, type OnApplicationShutdown, type OnModuleInit, type Provider } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { Denylist } from './denylist/denylist';
@@ -7,6 +7,7 @@ import { Rfc6750ExceptionFilter } from './guards/rfc6750.filter';
 import { SecurityGuard } from './guards/security.guard';
 import { RemoteKeyStore } from './keys/remote-key-store';
 import { ClientCredentialsTokenClient } from './m2m/client-credentials-token-client';
+import { RevocationEvents } from './denylist/revocation-events';
 import { type ResolvedSecurityOptions, resolveSecurityOptions, SECURITY_OPTIONS, type SecurityModuleOptions } from './security.options';
 import { TokenVerifier } from './verification/token-verifier';
 import { TrustlineJwtStrategy } from './verification/trustline-jwt.strategy';
@@ -31,6 +32,7 @@ class VerifierLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly keys: RemoteKeyStore,
     private readonly feed: RevocationFeed | null,
+    private readonly events: RevocationEvents | null,
   ) {}
   async onModuleInit() {
     await this.keys.start();
@@ -39,11 +41,13 @@ class VerifierLifecycle implements OnModuleInit, OnApplicationShutdown {
       // poller, and readiness stays false until one succeeds.
       await this.feed.catchUp().catch(() => undefined);
       this.feed.start();
+      this.events?.start();
     }
   }
-  onApplicationShutdown() {
+  async onApplicationShutdown() {
     this.keys.stop();
     this.feed?.stop();
+    await this.events?.stop();
   }
 }
 
@@ -72,7 +76,21 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
         return new RevocationFeed({ authInternalUrl: options.authInternalUrl, pollMs: raw.revocationFeed.pollMs ?? 1000, tokens, denylist, keys, fetch: options.fetch });
       },
     },
-    { provide: VerifierLifecycle, inject: [RemoteKeyStore, RevocationFeed], useFactory: (keys: RemoteKeyStore, feed: RevocationFeed | null) => new VerifierLifecycle(keys, feed) },
+    {
+      provide: RevocationEvents,
+      inject: [RAW_OPTIONS, RevocationFeed],
+      useFactory: (raw: SecurityModuleOptions & { m2m?: M2mCredentials }, feed: RevocationFeed | null) => {
+        const natsUrl = raw.revocationFeed ? raw.revocationFeed.natsUrl : undefined;
+        if (!feed || !natsUrl) return null;
+        const logger = new Logger('RevocationEvents');
+        return new RevocationEvents({ natsUrl, feed, name: raw.m2m?.clientId ?? 'trustline-verifier', onError: (error) => logger.warn(`NATS: ${error.message}`) });
+      },
+    },
+    {
+      provide: VerifierLifecycle,
+      inject: [RemoteKeyStore, RevocationFeed, RevocationEvents],
+      useFactory: (keys: RemoteKeyStore, feed: RevocationFeed | null, events: RevocationEvents | null) => new VerifierLifecycle(keys, feed, events),
+    },
     TrustlineJwtStrategy,
     SecurityGuard,
     { provide: APP_FILTER, useClass: Rfc6750ExceptionFilter },

@@ -20,9 +20,10 @@ export interface SecurityModuleOptions {
   globalGuard?: boolean;
   /**
    * Pull the auth server's revocation feed every `pollMs` (REVOCATION_POLL_MS, default 1000) with this
-   * service's M2M credentials (`m2m` must be set; the client needs `revocations:read`).
+   * service's M2M credentials (`m2m` must be set; the client needs `revocations:read`). With `natsUrl`
+   * (NATS_URL) it also pulls at once whenever the auth server announces a revocation on NATS.
    */
-  revocationFeed?: { pollMs?: number } | false;
+  revocationFeed?: { pollMs?: number; natsUrl?: string } | false;
   /** Fetch implementation (tests). */
   fetch?: typeof fetch;
 }

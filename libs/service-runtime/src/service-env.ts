@@ -13,6 +13,8 @@ export const baseServiceEnv = z.object({
   CLIENT_ID: z.string().min(1).optional(),
   CLIENT_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set: revocations arrive as NATS events (and RPC may use NATS); unset: no broker. */
+  NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
 });
 
 export class ServiceConfigurationError extends Error {

@@ -65,6 +65,20 @@ export class ClientsService {
     return { client, secret };
   }
 
+  /**
+   * Changes what a client may do, at runtime: the engine reads clients from here on every request, so
+   * the next token follows the change. Tokens already issued keep their scopes until they expire (revoke
+   * them with revokeClientTokens for an immediate cut).
+   */
+  async update(clientId: string, change: { allowedScopes?: string[]; audiences?: string[]; enabled?: boolean }): Promise<ClientEntity> {
+    const client = await this.clients.findOneBy({ clientId });
+    if (!client) throw new ClientRegistrationError(`no client ${clientId}`);
+    const next = { ...client, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) } as ClientEntity;
+    validateRegistration({ ...next, name: next.name, postLogoutRedirectUris: next.postLogoutRedirectUris, jwks: next.jwks ?? undefined, firstParty: next.firstParty });
+    await this.writes.write(() => this.clients.update({ clientId }, { allowedScopes: next.allowedScopes, audiences: next.audiences, enabled: next.enabled } as QueryDeepPartialEntity<ClientEntity>));
+    return next;
+  }
+
   /** Client metadata in the form the protocol engine validates (OpenID Connect Dynamic Registration names). */
   static toProviderMetadata(client: ClientEntity): Record<string, unknown> {
     const userFacing = client.grantTypes.includes('authorization_code');

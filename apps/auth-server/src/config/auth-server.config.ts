@@ -37,6 +37,19 @@ const schema = z
     /** Trust X-Forwarded-* (only behind a proxy you run). */
     TRUST_PROXY: z.enum(['true', 'false']).default('false'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Set: revocations are announced on NATS (`trustline.revocations`). */
+    NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
+    /** Set: brute-force counters live in Redis, shared by every replica (else in this process). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    /** Failed logins allowed per account and address, per account, and per address, in LOGIN_WINDOW_SECONDS. */
+    LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).max(1000).default(5),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
+    LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+    LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+    /** Failed client authentications allowed per client and per address at the token endpoints, in CLIENT_AUTH_WINDOW_SECONDS. */
+    CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(10),
+    CLIENT_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
+    CLIENT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
     /** How often the signing-key table is checked for rotations made elsewhere (CLI, another replica). */
     KEY_RELOAD_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
   })
@@ -69,6 +82,17 @@ export interface AuthServerConfig {
   readonly logLevel: string;
   readonly trustProxy: boolean;
   readonly keyReloadMs: number;
+  readonly natsUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly attempts: {
+    readonly loginPerAccountAndIp: number;
+    readonly loginPerAccount: number;
+    readonly loginPerIp: number;
+    readonly loginWindowSeconds: number;
+    readonly clientAuthPerClient: number;
+    readonly clientAuthPerIp: number;
+    readonly clientAuthWindowSeconds: number;
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -102,6 +126,17 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     logLevel: parsed.LOG_LEVEL,
     trustProxy: parsed.TRUST_PROXY === 'true',
     keyReloadMs: parsed.KEY_RELOAD_MS,
+    natsUrl: parsed.NATS_URL,
+    redisUrl: parsed.REDIS_URL,
+    attempts: {
+      loginPerAccountAndIp: parsed.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP,
+      loginPerAccount: parsed.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginPerIp: parsed.LOGIN_MAX_FAILURES_PER_IP,
+      loginWindowSeconds: parsed.LOGIN_WINDOW_SECONDS,
+      clientAuthPerClient: parsed.CLIENT_AUTH_MAX_FAILURES_PER_CLIENT,
+      clientAuthPerIp: parsed.CLIENT_AUTH_MAX_FAILURES_PER_IP,
+      clientAuthWindowSeconds: parsed.CLIENT_AUTH_WINDOW_SECONDS,
+    },
   };
 }
 

@@ -148,6 +148,14 @@ export class OidcPayloadEntity {
   @Column({ type: 'varchar', length: 256, nullable: true })
   uid: string | null;
 
+  /** The user it belongs to (sessions, grants, codes, refresh tokens), for ending all of a user's sessions. */
+  @Column({ type: 'varchar', length: 256, name: 'account_id', nullable: true })
+  accountId: string | null;
+
+  /** The client it was issued to, for revoking everything of a client. */
+  @Column({ type: 'varchar', length: 128, name: 'client_id', nullable: true })
+  clientId: string | null;
+
   @Index()
   @Column({ type: 'bigint', name: 'expires_at', nullable: true, transformer: epochSeconds })
   expiresAt: number | null;
@@ -157,6 +165,44 @@ export class OidcPayloadEntity {
 }
 
 export type RevocationType = 'jti' | 'grant' | 'sub' | 'client' | 'kid';
+
+export type AuditOutcome = 'success' | 'failure';
+
+/** One security-relevant event (token issued/refreshed/revoked, login, denial). Never holds a token. */
+@Entity('audit_events')
+export class AuditEventEntity {
+  /** PostgreSQL's bigint arrives as a string: read it through Number(). */
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: number | string;
+
+  /** Epoch milliseconds. */
+  @Column({ type: 'bigint', transformer: epochSeconds })
+  at: number;
+
+  @Column({ type: 'varchar', length: 64 })
+  type: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  outcome: AuditOutcome;
+
+  @Column({ type: 'varchar', length: 128, nullable: true })
+  reason: string | null;
+
+  @Column({ type: 'varchar', length: 128, name: 'client_id', nullable: true })
+  clientId: string | null;
+
+  @Column({ type: 'varchar', length: 256, nullable: true })
+  subject: string | null;
+
+  @Column({ type: 'varchar', length: 128, name: 'request_id', nullable: true })
+  requestId: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  ip: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  details: string | null;
+}
 
 /** The revocation feed (CONVENTIONS.md): the autoincrement id is the cursor. */
 @Entity('revocations')
@@ -182,4 +228,4 @@ export class RevocationEntity {
   exp: number;
 }
 
-export const AUTH_SERVER_ENTITIES = [UserEntity, RoleEntity, ClientEntity, SigningKeyEntity, OidcPayloadEntity, RevocationEntity];
+export const AUTH_SERVER_ENTITIES = [UserEntity, RoleEntity, ClientEntity, SigningKeyEntity, OidcPayloadEntity, RevocationEntity, AuditEventEntity];

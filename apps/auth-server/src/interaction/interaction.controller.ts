@@ -5,6 +5,9 @@ import { Public } from '@trustline/security';
 import { z } from 'zod';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { escapeHtml, htmlSecurityHeaders, page } from '../oidc/html';
+import { AttemptLimits } from '../attempts/attempt-limits.service';
+import { AuditService } from '../audit/audit.service';
+import { auditRequestId } from '../audit/request-id';
 import { OidcProviderHost } from '../oidc/oidc-provider.host';
 import { buildGrant, type EngineClient, isFirstParty } from '../oidc/oidc-provider.factory';
 import { OIDC_SCOPES } from '../oidc/resources';
@@ -32,6 +35,8 @@ export class InteractionController {
     @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
     @Inject(CsrfTokens) private readonly csrf: CsrfTokens,
     private readonly users: UsersService,
+    private readonly attempts: AttemptLimits,
+    private readonly audit: AuditService,
   ) {}
 
   /** The engine as it is now (it is rebuilt when the signing keys change). */
@@ -75,12 +80,23 @@ export class InteractionController {
     if (!form.success || interaction.prompt.name !== 'login') {
       return this.html(reply, HttpStatus.BAD_REQUEST, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, error: 'Enter a username and a password.' }), interaction);
     }
-    const user = await this.users.authenticate(form.data.username, form.data.password);
-    if (!user) {
-      request.log.warn({ event: 'login.failure', client_id: client.clientId }, 'login failed');
-      return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username: form.data.username, error: 'Wrong username or password.' }), interaction);
+    const { username, password } = form.data;
+    const requestId = auditRequestId(request.headers['x-request-id']);
+    const wait = await this.attempts.loginBlockedFor(username, request.ip);
+    if (wait > 0) {
+      // Refused before the password is looked at: a blocked guesser learns nothing, right or wrong.
+      await this.audit.record({ type: 'login.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
+      reply.header('retry-after', String(wait));
+      return this.html(reply, HttpStatus.TOO_MANY_REQUESTS, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).` }), interaction);
     }
-    request.log.info({ event: 'login.success', client_id: client.clientId, sub: user.id }, 'login succeeded');
+    const user = await this.users.authenticate(username, password);
+    if (!user) {
+      await this.attempts.loginFailed(username, request.ip);
+      await this.audit.record({ type: 'login.failure', outcome: 'failure', reason: 'bad_credentials', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
+      return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: 'Wrong username or password.' }), interaction);
+    }
+    await this.attempts.loginSucceeded(username, request.ip);
+    await this.audit.record({ type: 'login.success', outcome: 'success', clientId: client.clientId, subject: user.id, ip: request.ip, requestId });
     const location = await this.provider.interactionResult(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
     return reply.code(303).header('location', location).send();
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
+import { AuditService } from '../audit/audit.service';
 import { OidcProviderHost } from '../oidc/oidc-provider.host';
 import { RevocationsService } from '../revocation/revocations.service';
 import { type KeyRevocation, type KeyRotation, RETIREMENT_SKEW_SECONDS, SigningKeysService } from './signing-keys.service';
@@ -15,6 +16,7 @@ export class KeyManagementService {
     private readonly keys: SigningKeysService,
     private readonly revocations: RevocationsService,
     private readonly host: OidcProviderHost,
+    private readonly audit: AuditService,
     @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
   ) {}
 
@@ -26,6 +28,7 @@ export class KeyManagementService {
   async rotate(): Promise<KeyRotation> {
     const rotation = await this.keys.rotate();
     await this.host.refresh();
+    await this.audit.record({ type: 'key.rotated', outcome: 'success', details: { ...rotation } });
     return rotation;
   }
 
@@ -38,6 +41,7 @@ export class KeyManagementService {
     const revocation = await this.keys.revoke(kid);
     await this.revocations.record('kid', kid, Math.floor(Date.now() / 1000) + this.config.accessTokenTtl + RETIREMENT_SKEW_SECONDS);
     await this.host.refresh();
+    await this.audit.record({ type: 'key.revoked', outcome: 'success', reason: 'compromise', details: { kid, activated: revocation.activated } });
     return revocation;
   }
 }

@@ -1,6 +1,8 @@
 import { hkdfSync } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Repository } from 'typeorm';
+import type { AttemptLimits } from '../attempts/attempt-limits.service';
+import type { AuditService } from '../audit/audit.service';
 import { clientSecretMatches } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
 import type { AuthServerConfig } from '../config/auth-server.config';
@@ -10,6 +12,7 @@ import type { RevocationsService } from '../revocation/revocations.service';
 import type { UsersService } from '../users/users.service';
 import { escapeHtml, HTML_SECURITY_HEADERS, htmlSecurityHeaders, page } from './html';
 import { jwtTokenEndpoints } from './jwt-token-endpoints';
+import { installOperationalHooks } from './operational-hooks';
 import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from './resources';
 import { TypeOrmOidcAdapter } from './typeorm-adapter';
 
@@ -21,7 +24,9 @@ export interface OidcProviderDependencies {
   clients: ClientsService;
   users: UsersService;
   revocations: RevocationsService;
-  /** Told when a grant's revocation could not be recorded (the caller logs it; the engine cannot). */
+  audit: AuditService;
+  attempts: AttemptLimits;
+  /** Told when a revocation or audit write started by an engine event failed (the caller logs it). */
   onRevocationWriteError?: (error: unknown) => void;
 }
 
@@ -107,7 +112,15 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
             throw new errors.InvalidTarget('the client is not allowed this resource');
           }
           const allowed = allowedScopesOf(client);
-          const scopes = RESOURCE_SERVERS[resource].filter((scope) => allowed.has(scope));
+          let scopes = RESOURCE_SERVERS[resource].filter((scope) => allowed.has(scope));
+          // A user's token carries what their roles allow *now*: a role or scope mapping changed at
+          // runtime applies from the next token, refreshes included, not from the next login.
+          const accountId = ctx.oidc.account?.accountId;
+          if (accountId) {
+            const user = await deps.users.findById(accountId);
+            const permitted = await deps.users.scopesForRoles(user?.roles ?? []);
+            scopes = scopes.filter((scope) => permitted.has(scope));
+          }
           if (ctx.oidc.params?.grant_type === 'client_credentials') {
             // Least scope, stated loudly: asking for a scope the client lacks is an error, not a silent drop.
             const requested = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
@@ -139,6 +152,9 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
     // The engine drops `offline_access` unless the request says prompt=consent. First-party clients (the
     // portal) get a rotating refresh token without it; third parties need offline_access, consented to.
     issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    // A first-party session's tokens end with it: signing out (or an administrator's force logout)
+    // revokes the grant and its refresh tokens. Third parties keep the OIDC meaning of offline_access.
+    expiresWithSession: async (ctx, source) => (ctx.oidc.client && isFirstParty(ctx.oidc.client)) || !source.scopes.has('offline_access'),
     extraTokenClaims: async (_ctx, token) => {
       if (!('accountId' in token) || !token.accountId) return undefined;
       const user = await deps.users.findById(token.accountId);
@@ -183,25 +199,8 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
     return clientSecretMatches(actual, this.clientSecret);
   };
 
-  // The engine emits 'grant.revoked' without awaiting listeners. The record must be written before the
-  // response leaves, or a client could still see the grant's access tokens as active right after
-  // revoking it; the outermost middleware holds every response until those writes have settled.
-  const pendingRevocations = new Set<Promise<void>>();
-  provider.use(async (_ctx, next) => {
-    await next();
-    if (pendingRevocations.size > 0) await Promise.allSettled([...pendingRevocations]);
-  });
+  installOperationalHooks(provider, { config, revocations: deps.revocations, audit: deps.audit, attempts: deps.attempts, onWriteError: deps.onRevocationWriteError });
   provider.use(jwtTokenEndpoints({ issuer: config.issuer, publicJwks: () => publicJwks, revocations: deps.revocations }));
-
-  // A revoked grant (logout, refresh-token reuse, revocation of a refresh token) must kill the JWT access
-  // tokens it issued too; they live at most one access-token lifetime longer.
-  provider.on('grant.revoked', (_ctx, grantId: string) => {
-    const write = deps.revocations
-      .record('grant', grantId, Math.floor(Date.now() / 1000) + config.accessTokenTtl + 60)
-      .catch((error: unknown) => deps.onRevocationWriteError?.(error))
-      .finally(() => pendingRevocations.delete(write));
-    pendingRevocations.add(write);
-  });
 
   return provider;
 }

@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { InjectRepository } from '@nestjs/typeorm';
 import type Provider from 'oidc-provider';
 import type { Repository } from 'typeorm';
+import { AttemptLimits } from '../attempts/attempt-limits.service';
+import { AuditService } from '../audit/audit.service';
 import { ClientsService } from '../clients/clients.service';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { OidcPayloadEntity } from '../database/entities';
@@ -37,6 +39,8 @@ export class OidcProviderHost implements OnApplicationShutdown {
     private readonly clients: ClientsService,
     private readonly users: UsersService,
     private readonly revocations: RevocationsService,
+    private readonly audit: AuditService,
+    private readonly attempts: AttemptLimits,
   ) {}
 
   /** Builds the first engine and starts watching the keys. */
@@ -76,6 +80,8 @@ export class OidcProviderHost implements OnApplicationShutdown {
         clients: this.clients,
         users: this.users,
         revocations: this.revocations,
+        audit: this.audit,
+        attempts: this.attempts,
         onRevocationWriteError: (error) => this.logger.error(`grant revocation not recorded: ${(error as Error).message}`),
       });
       this.handler = provider.callback();

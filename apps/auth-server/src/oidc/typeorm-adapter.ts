@@ -27,6 +27,8 @@ export class TypeOrmOidcAdapter implements Adapter {
       grantId: payload.grantId ?? null,
       userCode: payload.userCode ?? null,
       uid: payload.uid ?? null,
+      accountId: typeof payload.accountId === 'string' ? payload.accountId : null,
+      clientId: typeof payload.clientId === 'string' ? payload.clientId : null,
       expiresAt: expiresIn ? now() + expiresIn : null,
       consumedAt: null,
     };

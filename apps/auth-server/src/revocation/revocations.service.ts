@@ -3,6 +3,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThan, Repository } from 'typeorm';
 import { RevocationEntity, type RevocationType } from '../database/entities';
 import { WriteSerializer } from '../database/write-serializer';
+import { AuditService } from '../audit/audit.service';
+import { RevocationEventsPublisher } from './revocation-events.publisher';
 
 /** The claims of a verified access token that a revocation can touch. */
 export interface RevocableClaims {
@@ -23,11 +25,18 @@ export class RevocationsService {
   constructor(
     @InjectRepository(RevocationEntity) private readonly revocations: Repository<RevocationEntity>,
     private readonly writes: WriteSerializer,
+    private readonly events: RevocationEventsPublisher,
+    private readonly audit: AuditService,
   ) {}
 
+  /** Records a revocation (the feed's next entry), then announces it on the broker if there is one. */
   async record(type: RevocationType, value: string, exp: number): Promise<void> {
     const at = Math.floor(Date.now() / 1000);
-    await this.writes.write(() => this.revocations.insert({ type, value, at, exp }));
+    const inserted = await this.writes.write(() => this.revocations.insert({ type, value, at, exp }));
+    const id = Number(inserted.identifiers[0]?.id);
+    await this.events.publish({ id, type, value, at, exp });
+    // jti and grant values identify tokens, not people: logged as the kind of revocation only.
+    await this.audit.record({ type: 'token.revoked', outcome: 'success', reason: type, ...(type === 'sub' ? { subject: value } : type === 'client' ? { clientId: value } : {}), details: { entry: id } });
   }
 
   /** Whether a token with these claims has been revoked (by jti, its grant, its subject or its client). */

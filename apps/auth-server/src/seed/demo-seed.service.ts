@@ -45,7 +45,8 @@ export function demoClients(publicGatewayUrl: string): ClientRegistration[] {
 
 /**
  * The demo identities of CONVENTIONS.md, created idempotently on start outside production. Roles are
- * always ensured: they are the scope-to-role mapping, not demo data.
+ * always ensured (created when missing, never overwritten, so a change an administrator made at runtime
+ * survives restarts): they are the scope-to-role mapping, not demo data.
  */
 @Injectable()
 export class DemoSeedService {
@@ -58,8 +59,8 @@ export class DemoSeedService {
   ) {}
 
   async run(): Promise<void> {
-    await this.users.upsertRole('customer', SERVICE_SCOPES);
-    await this.users.upsertRole('admin', [...SERVICE_SCOPES, 'admin']);
+    await this.users.ensureRole('customer', SERVICE_SCOPES);
+    await this.users.ensureRole('admin', [...SERVICE_SCOPES, 'admin']);
     if (!this.config.demoSeed) return;
     let createdUsers = 0;
     for (const user of DEMO_USERS) if ((await this.users.createIfAbsent(user)).created) createdUsers += 1;

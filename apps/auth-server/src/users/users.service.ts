@@ -43,8 +43,15 @@ export class UsersService {
     return { user, created: true };
   }
 
+  /** Sets a role's scopes (the scope-to-role mapping); the next token of every user with the role follows it. */
   async upsertRole(name: string, scopes: string[]): Promise<void> {
     await this.writes.write(() => this.roles.upsert({ name, scopes }, ['name']));
+  }
+
+  /** Creates a role with these scopes unless it exists (so changes made at runtime survive restarts). */
+  async ensureRole(name: string, scopes: string[]): Promise<void> {
+    if (await this.roles.existsBy({ name })) return;
+    await this.upsertRole(name, scopes);
   }
 
   /** The resource scopes a user's roles allow (the scope-to-role mapping lives in the `roles` table). */

@@ -29,6 +29,7 @@ export class RevocationFeed {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private syncedOnce = false;
+  private nudged = false;
 
   constructor(private readonly options: RevocationFeedOptions) {}
 
@@ -66,15 +67,32 @@ export class RevocationFeed {
     this.options.onApplied?.(valid);
   }
 
+  /**
+   * Pulls now (a broker said something was revoked, or the connection came back). Coalesced: one pull
+   * at a time, and one more after it if nudged meanwhile, so a burst of events costs two requests.
+   */
+  nudge(): Promise<void> {
+    if (this.polling) {
+      this.nudged = true;
+      return this.polling;
+    }
+    this.polling = this.catchUp()
+      .catch(() => undefined)
+      .finally(() => {
+        this.polling = undefined;
+        if (this.nudged) {
+          this.nudged = false;
+          void this.nudge();
+        }
+      });
+    return this.polling;
+  }
+
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
       // One poll at a time; a slow auth server never stacks requests.
-      this.polling ??= this.catchUp()
-        .catch(() => undefined)
-        .finally(() => {
-          this.polling = undefined;
-        });
+      if (!this.polling) void this.nudge();
       this.options.denylist.prune();
     }, this.options.pollMs);
     this.timer.unref();
