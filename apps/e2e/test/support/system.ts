@@ -24,6 +24,8 @@ export interface RunningSystem {
 export interface SystemOptions {
   /** Use NATS for accounts → cards (a private nats-server; needs it installed). Default: in the infra profile. */
   nats?: boolean;
+  /** The verifiers' pull interval of the revocation feed (REVOCATION_POLL_MS; default 250 ms here). */
+  revocationPollMs?: number;
   /** Extra environment per app. */
   env?: Partial<Record<'auth-server' | 'gateway' | ServiceName, Record<string, string>>>;
 }
@@ -45,9 +47,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (nats) started.push(nats);
     const gatewayPort = await freePort();
     const publicGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const auth = await startAuthServer({ PUBLIC_GATEWAY_URL: publicGatewayUrl, ...options.env?.['auth-server'] });
+    const auth = await startAuthServer({ PUBLIC_GATEWAY_URL: publicGatewayUrl, ...(nats ? { NATS_URL: nats.url } : {}), ...options.env?.['auth-server'] });
     started.push(auth);
-    const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: '250', ...(nats ? { NATS_URL: nats.url } : {}) };
+    const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: String(options.revocationPollMs ?? 250), ...(nats ? { NATS_URL: nats.url } : {}) };
     const rpcPort = await freePort();
     const [loans, cards] = await Promise.all([
       startApp({ name: 'loans', env: { ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
