@@ -88,6 +88,9 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     ...(database ? { DATABASE_URL: database.url } : {}),
+    // Infra profile: shared counters (rate limits, brute-force) in this machine's Redis, under a prefix
+    // of this process's own so parallel tests never count each other's requests.
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `trustline-test:${options.name}:${port}:${Date.now()}:` } : {}),
     ...options.env,
   };
   let output = '';

@@ -7,6 +7,7 @@ import { HealthController } from './health/health.controller';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
 import { DemoSeedService } from './seed/demo-seed.service';
+import { LocalDenylistSync } from './revocation/local-denylist.sync';
 import { RevocationsController } from './revocation/revocations.controller';
 import { SecurityModule } from '@trustline/security';
 import { AUTH_AUDIENCE } from './oidc/resources';
@@ -26,7 +27,7 @@ export class AuthServerModule {
         SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}` }),
       ],
       controllers: [HealthController, RevocationsController, AdminKeysController, AdminController],
-      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService],
+      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync],
       exports: [AUTH_SERVER_CONFIG],
     };
   }

@@ -144,3 +144,19 @@ describe('security changes at runtime', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe("the auth server's own APIs", () => {
+  it('refuse a revoked administrator token as fast as every other verifier', async () => {
+    const second = await loginUser({ issuer: server.issuer, redirectUri: REDIRECT_URI, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+    const token = second.accessTokens['urn:trustline:auth'];
+    const audited = () => fetch(`${server.issuer}/admin/audit?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await audited()).status).toBe(200);
+    expect(await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'portal', token }) }).then((response) => response.status)).toBe(200);
+    let status = 200;
+    for (let attempt = 0; attempt < 50 && status === 200; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await audited()).status;
+    }
+    expect(status).toBe(401);
+  });
+});

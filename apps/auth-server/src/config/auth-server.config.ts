@@ -41,6 +41,8 @@ const schema = z
     NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
     /** Set: brute-force counters live in Redis, shared by every replica (else in this process). */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+    /** Prefix of this deployment's keys in a shared Redis. */
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('trustline:auth:'),
     /** Failed logins allowed per account and address, per account, and per address, in LOGIN_WINDOW_SECONDS. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).max(1000).default(5),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -84,6 +86,7 @@ export interface AuthServerConfig {
   readonly keyReloadMs: number;
   readonly natsUrl: string | undefined;
   readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
   readonly attempts: {
     readonly loginPerAccountAndIp: number;
     readonly loginPerAccount: number;
@@ -128,6 +131,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     keyReloadMs: parsed.KEY_RELOAD_MS,
     natsUrl: parsed.NATS_URL,
     redisUrl: parsed.REDIS_URL,
+    redisKeyPrefix: parsed.REDIS_KEY_PREFIX,
     attempts: {
       loginPerAccountAndIp: parsed.LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP,
       loginPerAccount: parsed.LOGIN_MAX_FAILURES_PER_ACCOUNT,

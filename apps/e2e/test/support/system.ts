@@ -77,8 +77,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         // proven in the gateway's own e2e; here they would only turn retries into 429s.
         RATE_LIMIT_PER_IP: '1000000',
         RATE_LIMIT_PER_CALLER: '1000000',
-        // The infra profile keeps the counters in this machine's Redis, under a prefix of this system's own.
-        ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL, REDIS_KEY_PREFIX: `trustline-e2e-${gatewayPort}-${Date.now()}:` } : {}),
         ...options.env?.gateway,
       },
     });
