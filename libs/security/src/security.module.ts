@@ -59,7 +59,7 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
       provide: RemoteKeyStore,
       inject: [SECURITY_OPTIONS],
       useFactory: (options: ResolvedSecurityOptions) =>
-        new RemoteKeyStore({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, algorithms: options.algorithms, refreshMinIntervalMs: options.jwksRefreshMinIntervalMs, refreshIntervalMs: 300_000, fetch: options.fetch }),
+        new RemoteKeyStore({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, algorithms: options.algorithms, refreshMinIntervalMs: options.jwksRefreshMinIntervalMs, refreshIntervalMs: 60_000, fetch: options.fetch }),
     },
     { provide: VerifiedTokenCache, inject: [SECURITY_OPTIONS, Denylist], useFactory: (options: ResolvedSecurityOptions, denylist: Denylist) => new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist) },
     {

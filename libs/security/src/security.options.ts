@@ -14,7 +14,7 @@ export interface SecurityModuleOptions {
   maxTokenBytes?: number;
   /** Verified tokens kept in memory (so a repeat token skips the signature check). Default 10,000; 0 disables. */
   verifiedTokenCacheSize?: number;
-  /** Minimum time between two JWKS refreshes triggered by unknown `kid`s. Default 5,000 ms. */
+  /** Minimum time between two JWKS refreshes triggered by unknown `kid`s. Default 1,000 ms. */
   jwksRefreshMinIntervalMs?: number;
   /** Register the guard for every route and message handler (default true): default-deny. */
   globalGuard?: boolean;
@@ -87,7 +87,7 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
     clockToleranceSeconds,
     maxTokenBytes: positive('maxTokenBytes', options.maxTokenBytes, 8192, 256),
     verifiedTokenCacheSize: positive('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000, 0),
-    jwksRefreshMinIntervalMs: positive('jwksRefreshMinIntervalMs', options.jwksRefreshMinIntervalMs, 5_000, 0),
+    jwksRefreshMinIntervalMs: positive('jwksRefreshMinIntervalMs', options.jwksRefreshMinIntervalMs, 1_000, 0),
     globalGuard: options.globalGuard ?? true,
     fetch: options.fetch ?? fetch,
   };

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { And, type FindOptionsWhere, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { AuditEventEntity, type AuditOutcome } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 
 /** What happened; the names are the `type` column and the log's `event` field. */
 export type AuditEventType =

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { type ClientAuthMethod, ClientEntity } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from '../oidc/resources';
 import { digestClientSecret, generateClientSecret } from './client-secret';
 

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { dataSourceOptions } from './database.options';
 import { AUTH_SERVER_ENTITIES } from './entities';
-import { WriteSerializer } from './write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 
 @Global()
 @Module({})

@@ -5,7 +5,7 @@ import { In, LessThan, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { SigningKeyEntity, type SigningKeyStatus } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 import { openPrivateJwk, sealPrivateJwk } from './key-encryption';
 
 export const SIGNING_ALG = 'ES256';

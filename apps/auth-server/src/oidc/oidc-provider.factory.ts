@@ -7,7 +7,7 @@ import { clientSecretMatches } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
 import type { AuthServerConfig } from '../config/auth-server.config';
 import type { OidcPayloadEntity } from '../database/entities';
-import type { WriteSerializer } from '../database/write-serializer';
+import type { WriteSerializer } from '@trustline/service-runtime';
 import type { RevocationsService } from '../revocation/revocations.service';
 import type { UsersService } from '../users/users.service';
 import { escapeHtml, HTML_SECURITY_HEADERS, htmlSecurityHeaders, page } from './html';

@@ -8,7 +8,7 @@ import { AuditService } from '../audit/audit.service';
 import { ClientsService } from '../clients/clients.service';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { OidcPayloadEntity } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { RevocationsService } from '../revocation/revocations.service';
 import { UsersService } from '../users/users.service';

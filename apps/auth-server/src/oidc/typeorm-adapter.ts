@@ -1,7 +1,7 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
 import type { OidcPayloadEntity } from '../database/entities';
-import type { WriteSerializer } from '../database/write-serializer';
+import type { WriteSerializer } from '@trustline/service-runtime';
 import { ClientsService } from '../clients/clients.service';
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, MoreThan, Repository } from 'typeorm';
 import { RevocationEntity, type RevocationType } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 import { AuditService } from '../audit/audit.service';
 import { RevocationEventsPublisher } from './revocation-events.publisher';
 

@@ -4,7 +4,7 @@ import { In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { OidcPayloadEntity } from '../database/entities';
-import { WriteSerializer } from '../database/write-serializer';
+import { WriteSerializer } from '@trustline/service-runtime';
 import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import { RevocationsService } from '../revocation/revocations.service';
 

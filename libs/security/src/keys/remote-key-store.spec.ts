@@ -62,6 +62,25 @@ describe('RemoteKeyStore', () => {
   });
 });
 
+describe('RemoteKeyStore when a new kid arrives right after a refresh', () => {
+  it('waits for the next allowed refresh instead of refusing a freshly rotated key', async () => {
+    const keys = store({ refreshMinIntervalMs: 300 });
+    await keys.start();
+    const rotated = issuer.addKey();
+    const before = issuer.jwksRequests;
+    await expect(keys.keyFor(rotated.kid)).resolves.toBeDefined();
+    expect(issuer.jwksRequests - before).toBe(1);
+  });
+
+  it('still refuses at once when the next refresh is far away (a long interval is a deliberate choice)', async () => {
+    const keys = store({ refreshMinIntervalMs: 60_000 });
+    await keys.start();
+    const before = issuer.jwksRequests;
+    await expect(keys.keyFor('forged-kid')).rejects.toMatchObject({ code: 'KEY_UNKNOWN' });
+    expect(issuer.jwksRequests).toBe(before);
+  });
+});
+
 describe('RemoteKeyStore before its first successful load', () => {
   it('retries on the next lookup instead of waiting out the refresh interval', async () => {
     issuer.available = false;

@@ -17,10 +17,14 @@ interface CachedKey {
   alg: string | undefined;
 }
 
+/** Longest a request waits for the next allowed JWKS refresh when it brings an unknown kid. */
+const MAX_WAIT_FOR_REFRESH_MS = 2_000;
+
 /**
  * The issuer's signing keys, from its discovery document and JWKS, held as ready KeyObjects so the hot
  * path never parses a key or touches the network. An unknown `kid` triggers one refresh (single-flight,
- * at most once per `refreshMinIntervalMs`, so forged kids cannot hammer the auth server). A failed
+ * at most once per `refreshMinIntervalMs`, so forged kids cannot hammer the auth server; a request that
+ * arrives inside that interval waits for the next allowed refresh, up to 2 s, instead of failing). A failed
  * refresh keeps the keys already known: verification goes on while the auth server is down.
  */
 export class RemoteKeyStore {
@@ -61,6 +65,15 @@ export class RemoteKeyStore {
     const known = this.keys.get(kid);
     if (known) return known.key;
     if (this.dropped.has(kid)) throw new TokenVerificationError('KEY_UNKNOWN', 'key was revoked');
+    // A new kid right after a refresh is most likely a rotation that refresh just missed: wait for the
+    // next allowed refresh (a short, bounded wait) rather than refuse a good token.
+    const sinceLast = Date.now() - this.lastAttempt;
+    const wait = this.options.refreshMinIntervalMs - sinceLast;
+    if (this.loadedOnce && !this.inFlight && wait > 0 && wait <= MAX_WAIT_FOR_REFRESH_MS) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      const arrived = this.keys.get(kid);
+      if (arrived) return arrived.key;
+    }
     // Until the first successful load there is nothing to protect and nothing to verify with: try
     // (single-flight) on every miss. Afterwards, unknown kids refresh at most once per interval.
     if (!this.loadedOnce || Date.now() - this.lastAttempt >= this.options.refreshMinIntervalMs || this.inFlight) {
