@@ -3,7 +3,7 @@ import replyFrom from '@fastify/reply-from';
 import { createService, refuseDemoSecretInProduction, runService, startService } from '@trustline/service-runtime';
 import { GatewayAppModule } from './app.module';
 import { allowedOrigins, loadGatewayEnv } from './gateway.env';
-import { perAddressRateLimit, rateLimitStore } from './rate-limits';
+import { connectRateLimitStore, perAddressRateLimit, rateLimitStore } from './rate-limits';
 import { servePortal } from './portal/portal-static';
 import { streamRequestBodies } from './relay/body-passthrough';
 
@@ -11,6 +11,7 @@ runService('gateway', async () => {
   const env = loadGatewayEnv();
   refuseDemoSecretInProduction(env, 'gateway');
   const redis = rateLimitStore(env);
+  await connectRateLimitStore(redis);
   const app = await createService({ name: 'gateway', module: GatewayAppModule.forRoot(env, redis), logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT_BYTES, bodyParser: false, trustProxyHops: env.TRUST_PROXY_HOPS });
   const fastify = app.getHttpAdapter().getInstance();
   streamRequestBodies(fastify, env.BODY_LIMIT_BYTES);

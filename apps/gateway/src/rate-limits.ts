@@ -14,7 +14,7 @@ import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
 export function rateLimitStore(env: GatewayEnv): Redis | undefined {
   if (!env.REDIS_URL) return undefined;
   const logger = new Logger('RateLimits');
-  const redis = new Redis(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, connectTimeout: 500, commandTimeout: 250, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  const redis = new Redis(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, connectTimeout: 500, commandTimeout: 250, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.warn(`Redis for rate limits unavailable: ${error.message}`);
@@ -41,6 +41,18 @@ export class FailOpenRedisStorage implements ThrottlerStorage {
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
   }
+}
+
+/**
+ * Connects before the gateway reports ready, so the first requests are counted too (commands sent
+ * before the connection would fail open). A Redis that does not answer within 2 s is reported and the
+ * gateway starts anyway; ioredis keeps reconnecting.
+ */
+export async function connectRateLimitStore(redis: Redis | undefined): Promise<void> {
+  if (!redis) return;
+  const timeout = new Promise<void>((resolve) => setTimeout(resolve, 2_000).unref());
+  await Promise.race([redis.connect().catch(() => undefined), timeout]);
+  if (redis.status !== 'ready') new Logger('RateLimits').warn('Redis for rate limits not reachable at start; limits fail open until it is');
 }
 
 /** @nestjs/throttler's per-caller limit, on Redis when there is one. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type IRateLimiterOptions, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
@@ -15,14 +15,14 @@ type Limiter = RateLimiterMemory | RateLimiterRedis;
  * the looser per-account limit still slows a guessing campaign spread over many addresses.
  */
 @Injectable()
-export class AttemptLimits implements OnApplicationShutdown {
+export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis | undefined;
   private readonly login: { accountAndIp: Limiter; account: Limiter; ip: Limiter };
   private readonly clientAuth: { client: Limiter; ip: Limiter };
 
   constructor(@Inject(AUTH_SERVER_CONFIG) config: AuthServerConfig) {
     const limits = config.attempts;
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, { keyPrefix: config.redisKeyPrefix, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }) : undefined;
+    this.redis = config.redisUrl ? new Redis(config.redisUrl, { keyPrefix: config.redisKeyPrefix, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }) : undefined;
     const limiter = (keyPrefix: string, points: number, duration: number): Limiter => {
       const options: IRateLimiterOptions = { keyPrefix, points, duration, blockDuration: duration };
       // Counting in Redis when there is one (several replicas share the budget); if Redis fails, this
@@ -38,6 +38,12 @@ export class AttemptLimits implements OnApplicationShutdown {
       client: limiter('client-auth', limits.clientAuthPerClient, limits.clientAuthWindowSeconds),
       ip: limiter('client-auth-ip', limits.clientAuthPerIp, limits.clientAuthWindowSeconds),
     };
+  }
+
+  /** Connects before the server serves (until then the in-memory insurance limiter counts). */
+  async onModuleInit(): Promise<void> {
+    if (!this.redis) return;
+    await Promise.race([this.redis.connect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
 
   /** Seconds to wait before this login may be tried, or 0. */
