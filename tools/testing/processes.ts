@@ -9,6 +9,23 @@ import pg from 'pg';
 /** The workspace root, from tools/testing. */
 export const WORKSPACE = resolve(__dirname, '../..');
 
+/**
+ * Every child this test process started. If the test process dies without its afterAll hooks (a crash,
+ * a timeout kill, Ctrl-C), the children die with it: no orphan holds a port or a database.
+ */
+const children = new Set<ChildProcess>();
+const killChildren = () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+};
+process.once('exit', killChildren);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killChildren();
+    // Handled once: raising it again ends this process the way the signal would have.
+    process.kill(process.pid, signal);
+  });
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -99,6 +116,8 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
   const launch = async () => {
     const launched = spawn(process.execPath, [join(dist, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child = launched;
+    children.add(launched);
+    launched.once('exit', () => children.delete(launched));
     let own = '';
     await new Promise<void>((ready, fail) => {
       const timer = setTimeout(() => fail(new Error(`${options.name} did not start in time:\n${own}`)), 30_000);
@@ -221,6 +240,8 @@ export async function startNatsServer(): Promise<RunningNats | undefined> {
   if (!binary) return undefined;
   const port = await freePort();
   const server = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.add(server);
+  server.once('exit', () => children.delete(server));
   let log = '';
   server.stderr?.on('data', (chunk) => (log += String(chunk)));
   const deadline = Date.now() + 10_000;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken } from '../../../tools/testing/processes';
 import { issuerSigningKey, signJwt } from './support/issuer-key';
 import { AUDIENCES, call, type RunningSystem, SERVICES, type ServiceName, startSystem } from './support/system';
+import { eventually } from './support/tokens';
 
 /**
  * Every hop refuses every bad token, whether the gateway is in front or bypassed. Table-driven: a new
@@ -136,5 +137,26 @@ describe.each(hops)('$name', ({ service, base }) => {
     const answer = await call(base(), 'POST', `/api/${service}`, valid[service], { customerId: 'matrix-customer', currency: 'EUR', name: 'x', amount: 1, limit: 1 });
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer error="insufficient_scope", scope="${service}:write"$`));
+  });
+});
+
+describe('every refusal is logged where it happened, with the precise reason the caller is not told', () => {
+  const REASONS = ['TOKEN_MISSING', 'TOKEN_EXPIRED', 'SIGNATURE_INVALID', 'ISSUER_MISMATCH', 'TYPE_NOT_ALLOWED', 'insufficient_scope'];
+  const denialsOf = (output: string) =>
+    output
+      .split('\n')
+      .filter((line) => line.includes('"msg":"authorization.denied"'))
+      .map((line) => JSON.parse(line) as { reason?: string; request_id?: string });
+
+  it('writes authorization.denied lines with reasons and request ids at the gateway and each service, never the token', async () => {
+    for (const running of [system.gateway, ...Object.values(system.services)]) {
+      // The last lines may still be on their way through the process's stdout pipe.
+      await eventually(async () => REASONS.every((reason) => denialsOf(running.output()).some((denial) => denial.reason === reason)), 3_000, 50);
+      const denials = denialsOf(running.output());
+      const reasons = new Set(denials.map((denial) => denial.reason));
+      for (const reason of REASONS) expect(reasons, `${running.name}: ${reason}`).toContain(reason);
+      expect(denials.every((denial) => typeof denial.request_id === 'string')).toBe(true);
+      for (const service of SERVICES) expect(running.output()).not.toContain(valid[service]!.split('.')[2]);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, loggableUrl } from './logger';
+import { createLogger, loggableUrl, PinoNestLogger } from './logger';
 
 function captureLogger() {
   const lines: string[] = [];
@@ -38,5 +38,15 @@ describe('createLogger', () => {
     expect(output()).not.toContain('rt-value');
     expect(output()).not.toMatch(/"client_secret":"cs"/);
     expect(output()).toContain('alice');
+  });
+});
+
+describe('PinoNestLogger', () => {
+  it('turns a structured message into fields of the line, still redacted', () => {
+    const { logger, output } = captureLogger();
+    new PinoNestLogger(logger).warn({ event: 'authorization.denied', reason: 'TOKEN_EXPIRED', client_id: 'c1', authorization: 'Bearer secret-token' }, 'Authorization');
+    const line = JSON.parse(output().trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({ msg: 'authorization.denied', reason: 'TOKEN_EXPIRED', client_id: 'c1', context: 'Authorization', level: 40 });
+    expect(output()).not.toContain('secret-token');
   });
 });

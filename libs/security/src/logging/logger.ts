@@ -22,7 +22,13 @@ export function createLogger(level: string, name: string, destination?: Destinat
     name,
     level,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.client_secret', '*.token', '*.access_token', '*.refresh_token', '*.id_token'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        // Structured lines put fields at the top level, objects one level down: both are covered.
+        ...['authorization', 'password', 'client_secret', 'token', 'access_token', 'refresh_token', 'id_token', 'client_assertion'].flatMap((field) => [field, `*.${field}`]),
+      ],
       censor: '[redacted]',
     },
     serializers: {
@@ -36,10 +42,20 @@ export function createLogger(level: string, name: string, destination?: Destinat
 /** Nest's logger interface over pino, so framework lines are structured and redacted too. */
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
-  log(message: unknown, context?: string) { this.logger.info({ context }, String(message)); }
-  error(message: unknown, trace?: string, context?: string) { this.logger.error({ context, trace }, String(message)); }
-  warn(message: unknown, context?: string) { this.logger.warn({ context }, String(message)); }
-  debug(message: unknown, context?: string) { this.logger.debug({ context }, String(message)); }
-  verbose(message: unknown, context?: string) { this.logger.trace({ context }, String(message)); }
-  fatal(message: unknown, context?: string) { this.logger.fatal({ context }, String(message)); }
+  log(message: unknown, context?: string) { this.write('info', message, context); }
+  error(message: unknown, trace?: string, context?: string) { this.write('error', message, context, trace); }
+  warn(message: unknown, context?: string) { this.write('warn', message, context); }
+  debug(message: unknown, context?: string) { this.write('debug', message, context); }
+  verbose(message: unknown, context?: string) { this.write('trace', message, context); }
+  fatal(message: unknown, context?: string) { this.write('fatal', message, context); }
+
+  /** A structured message (an object) becomes fields of the line, its `event` the message text. */
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, context?: string, trace?: string) {
+    if (message && typeof message === 'object' && !(message instanceof Error)) {
+      const fields = message as Record<string, unknown>;
+      this.logger[level]({ context, ...fields, ...(trace ? { trace } : {}) }, typeof fields.event === 'string' ? fields.event : String(context ?? 'event'));
+      return;
+    }
+    this.logger[level]({ context, ...(trace ? { trace } : {}) }, String(message));
+  }
 }
