@@ -67,6 +67,8 @@ export interface RunningProcess {
   url: string;
   /** The environment it runs with (DATA_DIR, DATABASE_URL, …), for tests that inspect its storage. */
   env: Readonly<Record<string, string | undefined>>;
+  /** Its Prometheus endpoint (the metrics port it reported in its ready line). */
+  metricsUrl(): string;
   /** Everything the process wrote (for assertions that secrets never reach a log line). */
   output(): string;
   /** Runs another entry of the same app (a CLI) with the same environment; returns its last JSON line. */
@@ -104,6 +106,8 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
+    // Metrics on any free port (the conventional ones would collide between tests running side by side).
+    METRICS_PORT: '0',
     ...(database ? { DATABASE_URL: database.url } : {}),
     // Infra profile: shared counters (rate limits, brute-force) in this machine's Redis, under a prefix
     // of this process's own so parallel tests never count each other's requests.
@@ -112,6 +116,7 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
   };
   let output = '';
   let child: ChildProcess | undefined;
+  let metricsPort: number | undefined;
 
   const launch = async () => {
     const launched = spawn(process.execPath, [join(dist, 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -125,6 +130,12 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
         own += String(chunk);
         output += String(chunk);
         if (own.includes(`"msg":"${options.name} ready"`)) {
+          const line = own.split('\n').find((candidate) => candidate.includes(`"msg":"${options.name} ready"`));
+          try {
+            metricsPort = (JSON.parse(line ?? '{}') as { metricsPort?: number }).metricsPort;
+          } catch {
+            // the ready line is always JSON; a partial chunk is completed by the next one
+          }
           clearTimeout(timer);
           ready();
         }
@@ -155,6 +166,10 @@ export async function startApp(options: StartOptions): Promise<RunningProcess> {
     port,
     url: `http://127.0.0.1:${port}`,
     env,
+    metricsUrl: () => {
+      if (!metricsPort) throw new Error(`${options.name} reported no metrics port`);
+      return `http://127.0.0.1:${metricsPort}/metrics`;
+    },
     output: () => output,
     run: (main, args, extra = {}) => {
       const result = spawnSync(process.execPath, [join(dist, main), ...args], { env: { ...env, ...extra }, encoding: 'utf8' });

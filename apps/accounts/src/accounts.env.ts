@@ -30,6 +30,7 @@ export function parseTcpUrl(value: string): TcpAddress | undefined {
 export const accountsEnvSchema = baseServiceEnv
   .extend({
     PORT: port(8081),
+    METRICS_PORT: port(9181),
     /** How often the revocation feed is pulled when CLIENT_ID / CLIENT_SECRET are set. */
     REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
     /** The loans service (HTTP), for customer details. */

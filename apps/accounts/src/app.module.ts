@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions } from '@trustline/service-runtime';
+import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { Account } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { type AccountsEnv, parseTcpUrl } from './accounts.env';
@@ -25,6 +25,7 @@ export class AccountsAppModule {
       imports: [
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
+          observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: ACCOUNTS_AUDIENCE,
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),

@@ -15,5 +15,5 @@ runService('accounts', async () => {
         "Bank accounts of customers, in minor units, and each customer's details (accounts, loans and cards, gathered with this service's own M2M tokens). Every route but /health/* needs an access token for urn:trustline:accounts.",
     },
   });
-  await startService(app, 'accounts', env.PORT, env.HOST);
+  await startService(app, 'accounts', env.PORT, env.HOST, env.METRICS_PORT);
 });

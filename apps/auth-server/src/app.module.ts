@@ -10,6 +10,7 @@ import { DemoSeedService } from './seed/demo-seed.service';
 import { LocalDenylistSync } from './revocation/local-denylist.sync';
 import { RevocationsController } from './revocation/revocations.controller';
 import { SecurityModule } from '@trustline/security';
+import { securityMetrics } from '@trustline/service-runtime';
 import { AUTH_AUDIENCE } from './oidc/resources';
 
 @Module({})
@@ -24,7 +25,7 @@ export class AuthServerModule {
         InteractionModule,
         // The auth server's own APIs (revocation feed, admin) are resource servers like any other: it
         // verifies its tokens through the same library, over its own JWKS.
-        SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}` }),
+        SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}`, observer: securityMetrics }),
       ],
       controllers: [HealthController, RevocationsController, AdminKeysController, AdminController],
       providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync],

@@ -1,3 +1,4 @@
+import { startMetricsServer } from '@trustline/service-runtime';
 import { ConfigurationError, loadAuthServerConfig } from './config/auth-server.config';
 import { createAuthServer } from './bootstrap';
 
@@ -13,11 +14,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createAuthServer(config);
+  const metrics = await startMetricsServer(config.metricsPort, config.host);
+  app.getHttpAdapter().getInstance().addHook('onClose', async () => metrics.close());
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   // One machine-readable line that launchers (npm start, the e2e harness) wait for.
-  process.stdout.write(`${JSON.stringify({ msg: 'auth-server ready', issuer: config.issuer, port })}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: 'auth-server ready', issuer: config.issuer, port, metricsPort: metrics.port })}\n`);
 }
 
 main().catch((error: unknown) => {

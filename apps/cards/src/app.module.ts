@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions } from '@trustline/service-runtime';
+import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { CreateCards1764200000000 } from './database/migrations/1764200000000-create-cards';
 import { Card } from './cards/card.entity';
 import { CardsModule } from './cards/cards.module';
@@ -21,6 +21,7 @@ export class CardsAppModule {
       imports: [
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
+          observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: CARDS_AUDIENCE,
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),

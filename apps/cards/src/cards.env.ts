@@ -7,6 +7,7 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 export const cardsEnvSchema = baseServiceEnv
   .extend({
     PORT: port(8083),
+    METRICS_PORT: port(9183),
     /** The TCP microservice answering `cards.by-customer`. */
     RPC_PORT: port(8093),
     /** How often the revocation feed is pulled when CLIENT_ID / CLIENT_SECRET are set. */

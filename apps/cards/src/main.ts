@@ -18,5 +18,5 @@ runService('cards', async () => {
       ...(env.NATS_URL ? [{ transport: Transport.NATS, options: { servers: [env.NATS_URL], queue: 'cards' } } satisfies NatsOptions] : []),
     ],
   });
-  await startService(app, 'cards', env.PORT, env.HOST);
+  await startService(app, 'cards', env.PORT, env.HOST, env.METRICS_PORT);
 });

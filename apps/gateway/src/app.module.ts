@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SecurityModule } from '@trustline/security';
-import { HealthController } from '@trustline/service-runtime';
+import { HealthController, securityMetrics } from '@trustline/service-runtime';
 import type { Redis } from 'ioredis';
 import type { GatewayEnv } from './gateway.env';
 import { callerThrottlerOptions } from './rate-limits';
@@ -21,6 +21,7 @@ export class GatewayAppModule {
         // No audience of its own: the three services' audiences, one required per route (@Audience).
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
+          observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: [ACCOUNTS_AUDIENCE, LOANS_AUDIENCE, CARDS_AUDIENCE],
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),

@@ -12,6 +12,7 @@ const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000
 export const gatewayEnvSchema = baseServiceEnv
   .extend({
     PORT: port(8080),
+    METRICS_PORT: port(9180),
     PUBLIC_GATEWAY_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
     ACCOUNTS_URL: upstream('http://localhost:8081'),
     LOANS_URL: upstream('http://localhost:8082'),

@@ -34,5 +34,5 @@ runService('gateway', async () => {
     credentials: false,
     maxAge: 600,
   });
-  await startService(app, 'gateway', env.PORT, env.HOST);
+  await startService(app, 'gateway', env.PORT, env.HOST, env.METRICS_PORT);
 });

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions } from '@trustline/service-runtime';
+import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { CreateLoans1764100000000 } from './database/migrations/1764100000000-create-loans';
 import { Loan } from './loans/loan.entity';
 import { LoansModule } from './loans/loans.module';
@@ -21,6 +21,7 @@ export class LoansAppModule {
       imports: [
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
+          observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
           audience: LOANS_AUDIENCE,
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),

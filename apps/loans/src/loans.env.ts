@@ -7,6 +7,7 @@ const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).def
 export const loansEnvSchema = baseServiceEnv
   .extend({
     PORT: port(8082),
+    METRICS_PORT: port(9182),
     /** How often the revocation feed is pulled when CLIENT_ID / CLIENT_SECRET are set. */
     REVOCATION_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
   })

@@ -59,13 +59,22 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
       provide: RemoteKeyStore,
       inject: [SECURITY_OPTIONS],
       useFactory: (options: ResolvedSecurityOptions) =>
-        new RemoteKeyStore({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, algorithms: options.algorithms, refreshMinIntervalMs: options.jwksRefreshMinIntervalMs, refreshIntervalMs: 60_000, fetch: options.fetch }),
+        new RemoteKeyStore({
+          issuer: options.issuer,
+          authInternalUrl: options.authInternalUrl,
+          algorithms: options.algorithms,
+          refreshMinIntervalMs: options.jwksRefreshMinIntervalMs,
+          refreshIntervalMs: 60_000,
+          fetch: options.fetch,
+          onRefresh: (result) => options.observer.jwksRefresh?.(result),
+        }),
     },
     { provide: VerifiedTokenCache, inject: [SECURITY_OPTIONS, Denylist], useFactory: (options: ResolvedSecurityOptions, denylist: Denylist) => new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist) },
     {
       provide: TokenVerifier,
       inject: [SECURITY_OPTIONS, RemoteKeyStore, Denylist, VerifiedTokenCache],
-      useFactory: (options: ResolvedSecurityOptions, keys: RemoteKeyStore, denylist: Denylist, cache: VerifiedTokenCache) => new TokenVerifier(options, keys, denylist, cache),
+      useFactory: (options: ResolvedSecurityOptions, keys: RemoteKeyStore, denylist: Denylist, cache: VerifiedTokenCache) =>
+        new TokenVerifier(options, keys, denylist, cache, (outcome) => options.observer.verification?.(outcome)),
     },
     {
       provide: RevocationFeed,
@@ -103,7 +112,9 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
       provide: ClientCredentialsTokenClient,
       inject: [RAW_OPTIONS, SECURITY_OPTIONS],
       useFactory: (raw: { m2m?: M2mCredentials }, options: ResolvedSecurityOptions) =>
-        raw.m2m ? new ClientCredentialsTokenClient({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, ...raw.m2m, fetch: options.fetch }) : null,
+        raw.m2m
+          ? new ClientCredentialsTokenClient({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, ...raw.m2m, fetch: options.fetch, onTokenRequest: (outcome) => options.observer.m2mToken?.(outcome) })
+          : null,
     },
   ];
 }

@@ -24,8 +24,21 @@ export interface SecurityModuleOptions {
    * (NATS_URL) it also pulls at once whenever the auth server announces a revocation on NATS.
    */
   revocationFeed?: { pollMs?: number; natsUrl?: string } | false;
+  /** Told about verifications, JWKS refreshes and M2M token requests (metrics; see SecurityObserver). */
+  observer?: SecurityObserver;
   /** Fetch implementation (tests). */
   fetch?: typeof fetch;
+}
+
+/**
+ * What the module reports, for metrics: every verification outcome (`verified`, `cache_hit` or the
+ * refusal code), every JWKS refresh, every M2M token request (`cache_hit`, `issued`, `error`). The
+ * library stays free of any metrics package; service-runtime binds this to Prometheus.
+ */
+export interface SecurityObserver {
+  verification?(outcome: string): void;
+  jwksRefresh?(result: 'ok' | 'error'): void;
+  m2mToken?(outcome: 'cache_hit' | 'issued' | 'error'): void;
 }
 
 export const SECURITY_OPTIONS = Symbol('TRUSTLINE_SECURITY_OPTIONS');
@@ -42,6 +55,7 @@ export interface ResolvedSecurityOptions {
   verifiedTokenCacheSize: number;
   jwksRefreshMinIntervalMs: number;
   globalGuard: boolean;
+  observer: SecurityObserver;
   fetch: typeof fetch;
 }
 
@@ -89,6 +103,7 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
     verifiedTokenCacheSize: positive('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000, 0),
     jwksRefreshMinIntervalMs: positive('jwksRefreshMinIntervalMs', options.jwksRefreshMinIntervalMs, 1_000, 0),
     globalGuard: options.globalGuard ?? true,
+    observer: options.observer ?? {},
     fetch: options.fetch ?? fetch,
   };
 }

@@ -5,6 +5,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger } from '@trustline/security';
 import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+import { instrumentHttp, startMetricsServer } from './metrics';
 import { requestIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
@@ -37,6 +39,7 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
     genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bodyParser: options.bodyParser ?? true });
+  instrumentHttp(app.getHttpAdapter().getInstance());
   await app.register(helmet as never, { contentSecurityPolicy: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.enableShutdownHooks();
@@ -54,13 +57,18 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   return app;
 }
 
-/** Listens, starts the microservice if any, and prints the one ready line launchers wait for. */
-export async function startService(app: INestApplication, name: string, port: number, host: string): Promise<number> {
+/**
+ * Listens, starts the microservices if any and the metrics endpoint on its own port (when given), and
+ * prints the one ready line launchers wait for (with both ports: 0 means "any free port").
+ */
+export async function startService(app: INestApplication, name: string, port: number, host: string, metricsPort?: number): Promise<number> {
   await app.startAllMicroservices();
+  const metrics = metricsPort === undefined ? undefined : await startMetricsServer(metricsPort, host);
+  if (metrics) (app.getHttpAdapter().getInstance() as FastifyInstance).addHook('onClose', async () => metrics.close());
   await app.listen(port, host);
   const address = app.getHttpServer().address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  process.stdout.write(`${JSON.stringify({ msg: `${name} ready`, port: bound })}\n`);
+  process.stdout.write(`${JSON.stringify({ msg: `${name} ready`, port: bound, ...(metrics ? { metricsPort: metrics.port } : {}) })}\n`);
   return bound;
 }
 

@@ -14,3 +14,4 @@ export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './d
 export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';
 export { requestIdFrom } from './request-id';
 export { updateAtVersion, insertOrReplayWinner } from './domain/versioned-writes';
+export { metricsRegistry, securityMetrics, instrumentHttp, startMetricsServer } from './metrics';

@@ -13,6 +13,8 @@ export const baseServiceEnv = z.object({
   CLIENT_ID: z.string().min(1).optional(),
   CLIENT_SECRET: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Set by each app's schema with its conventional default (CONVENTIONS.md); 0 picks a free port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Set: revocations arrive as NATS events (and RPC may use NATS); unset: no broker. */
   NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
 });

@@ -17,6 +17,8 @@ const schema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(9000),
+    /** Prometheus metrics, on a port of their own (never published). */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9100),
     HOST: z.string().min(1).default('0.0.0.0'),
     /** The issuer as browsers and tokens name it; every verifier requires exactly this `iss`. */
     ISSUER_URL: urlWithoutTrailingSlash.default('http://localhost:9000'),
@@ -73,6 +75,7 @@ export type AuthServerEnv = z.input<typeof schema>;
 export interface AuthServerConfig {
   readonly production: boolean;
   readonly port: number;
+  readonly metricsPort: number;
   readonly host: string;
   readonly issuer: string;
   readonly publicGatewayUrl: string;
@@ -116,6 +119,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
   return {
     production,
     port: parsed.PORT,
+    metricsPort: parsed.METRICS_PORT,
     host: parsed.HOST,
     issuer: parsed.ISSUER_URL,
     publicGatewayUrl: parsed.PUBLIC_GATEWAY_URL,

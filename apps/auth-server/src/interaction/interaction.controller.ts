@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { escapeHtml, htmlSecurityHeaders, page } from '../oidc/html';
 import { AttemptLimits } from '../attempts/attempt-limits.service';
+import { logins } from '../auth-metrics';
 import { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import { OidcProviderHost } from '../oidc/oidc-provider.host';
@@ -85,6 +86,7 @@ export class InteractionController {
     const wait = await this.attempts.loginBlockedFor(username, request.ip);
     if (wait > 0) {
       // Refused before the password is looked at: a blocked guesser learns nothing, right or wrong.
+      logins.inc({ outcome: 'blocked' });
       await this.audit.record({ type: 'login.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
       reply.header('retry-after', String(wait));
       return this.html(reply, HttpStatus.TOO_MANY_REQUESTS, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).` }), interaction);
@@ -92,10 +94,12 @@ export class InteractionController {
     const user = await this.users.authenticate(username, password);
     if (!user) {
       await this.attempts.loginFailed(username, request.ip);
+      logins.inc({ outcome: 'failure' });
       await this.audit.record({ type: 'login.failure', outcome: 'failure', reason: 'bad_credentials', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
       return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: 'Wrong username or password.' }), interaction);
     }
     await this.attempts.loginSucceeded(username, request.ip);
+    logins.inc({ outcome: 'success' });
     await this.audit.record({ type: 'login.success', outcome: 'success', clientId: client.clientId, subject: user.id, ip: request.ip, requestId });
     const location = await this.provider.interactionResult(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
     return reply.code(303).header('location', location).send();

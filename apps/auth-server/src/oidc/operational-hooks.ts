@@ -4,6 +4,7 @@ import type { AttemptLimits } from '../attempts/attempt-limits.service';
 import type { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import type { AuthServerConfig } from '../config/auth-server.config';
+import { tokensIssued, tokensRefused } from '../auth-metrics';
 import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import type { RevocationsService } from '../revocation/revocations.service';
 
@@ -74,6 +75,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const grantType = String(ctx.oidc.params?.grant_type ?? '');
+    tokensIssued.inc({ grant_type: grantType });
     const body = ctx.body as { scope?: unknown } | undefined;
     track(
       deps.audit.record({
@@ -89,6 +91,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
   });
 
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error?: string }) => {
+    tokensRefused.inc({ error: error.error ?? 'server_error' });
     track(
       deps.audit.record({
         type: 'token.refused',
