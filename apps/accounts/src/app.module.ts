@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
+import { DomainErrorFilter, ServiceHealthModule, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { Account } from './accounts/account.entity';
 import { AccountsModule } from './accounts/accounts.module';
 import { type AccountsEnv, parseTcpUrl } from './accounts.env';
@@ -23,6 +23,7 @@ export class AccountsAppModule {
     return {
       module: AccountsAppModule,
       imports: [
+        ServiceHealthModule.forRoot({ database: true, keys: true, natsUrl: env.NATS_URL }),
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
@@ -41,7 +42,6 @@ export class AccountsAppModule {
           cards: env.NATS_URL ? { transport: 'nats', url: env.NATS_URL } : { transport: 'tcp', ...cardsRpc },
         }),
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -122,7 +122,7 @@ describe('health and token checks', () => {
     expect((await call('GET', '/health/live')).status).toBe(200);
     const ready = await call('GET', '/health/ready');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ok' });
+    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, signing_keys: { status: 'up' } } });
   });
 
   it('publishes its OpenAPI document', async () => {

@@ -3,14 +3,13 @@ import { AdminController } from './admin/admin.controller';
 import { AdminKeysController } from './admin/admin-keys.controller';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from './config/auth-server.config';
 import { DatabaseModule } from './database/database.module';
-import { HealthController } from './health/health.controller';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
 import { DemoSeedService } from './seed/demo-seed.service';
 import { LocalDenylistSync } from './revocation/local-denylist.sync';
 import { RevocationsController } from './revocation/revocations.controller';
 import { SecurityModule } from '@trustline/security';
-import { securityMetrics } from '@trustline/service-runtime';
+import { securityMetrics, ServiceHealthModule } from '@trustline/service-runtime';
 import { AUTH_AUDIENCE } from './oidc/resources';
 
 @Module({})
@@ -21,13 +20,15 @@ export class AuthServerModule {
       global: true,
       imports: [
         DatabaseModule.forRoot(),
+        // Its own keys come from its own database; the broker is optional for it (announcements are best effort).
+        ServiceHealthModule.forRoot({ database: true, keys: false }),
         OidcModule,
         InteractionModule,
         // The auth server's own APIs (revocation feed, admin) are resource servers like any other: it
         // verifies its tokens through the same library, over its own JWKS.
         SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}`, observer: securityMetrics }),
       ],
-      controllers: [HealthController, RevocationsController, AdminKeysController, AdminController],
+      controllers: [RevocationsController, AdminKeysController, AdminController],
       providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync],
       exports: [AUTH_SERVER_CONFIG],
     };

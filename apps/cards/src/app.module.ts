@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
+import { DomainErrorFilter, ServiceHealthModule, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { CreateCards1764200000000 } from './database/migrations/1764200000000-create-cards';
 import { Card } from './cards/card.entity';
 import { CardsModule } from './cards/cards.module';
@@ -19,6 +19,7 @@ export class CardsAppModule {
     return {
       module: CardsAppModule,
       imports: [
+        ServiceHealthModule.forRoot({ database: true, keys: true, natsUrl: env.NATS_URL }),
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
@@ -33,7 +34,6 @@ export class CardsAppModule {
         }),
         CardsModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { SecurityModule } from '@trustline/security';
-import { HealthController, securityMetrics } from '@trustline/service-runtime';
+import { ServiceHealthModule, securityMetrics } from '@trustline/service-runtime';
 import type { Redis } from 'ioredis';
 import type { GatewayEnv } from './gateway.env';
 import { callerThrottlerOptions } from './rate-limits';
@@ -18,6 +18,7 @@ export class GatewayAppModule {
       module: GatewayAppModule,
       global: true,
       imports: [
+        ServiceHealthModule.forRoot({ database: false, keys: true, natsUrl: env.NATS_URL }),
         // No audience of its own: the three services' audiences, one required per route (@Audience).
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
@@ -30,7 +31,6 @@ export class GatewayAppModule {
         RelayModule,
         PortalModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: GATEWAY_ENV, useValue: env }],
       exports: [GATEWAY_ENV],
     };

@@ -126,7 +126,24 @@ function raw(path: string, options: { method?: string; headers?: Record<string, 
 describe('health', () => {
   it('answers live and ready without a token once it holds the keys', async () => {
     expect((await call('/health/live')).status).toBe(200);
-    expect((await call('/health/ready')).body).toEqual({ status: 'ok' });
+    expect((await call('/health/ready')).body).toMatchObject({ status: 'ok', info: { signing_keys: { status: 'up' } } });
+  });
+});
+
+describe('readiness', () => {
+  it('is 503 while the issuer keys cannot be loaded (it could not verify anything), without internal details', async () => {
+    const nowhere = await freePort();
+    const blind = await startApp({ name: 'gateway', database: false, env: { ISSUER_URL: `http://127.0.0.1:${nowhere}` } });
+    try {
+      expect((await fetch(`${blind.url}/health/live`)).status).toBe(200);
+      const ready = await fetch(`${blind.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      const body = await ready.text();
+      expect(JSON.parse(body)).toMatchObject({ status: 'error', error: { signing_keys: { status: 'down' } } });
+      expect(body).not.toContain(String(nowhere));
+    } finally {
+      await blind.stop();
+    }
   });
 });
 

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SecurityModule } from '@trustline/security';
-import { DomainErrorFilter, HealthController, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
+import { DomainErrorFilter, ServiceHealthModule, serviceDataSourceOptions, securityMetrics } from '@trustline/service-runtime';
 import { CreateLoans1764100000000 } from './database/migrations/1764100000000-create-loans';
 import { Loan } from './loans/loan.entity';
 import { LoansModule } from './loans/loans.module';
@@ -19,6 +19,7 @@ export class LoansAppModule {
     return {
       module: LoansAppModule,
       imports: [
+        ServiceHealthModule.forRoot({ database: true, keys: true, natsUrl: env.NATS_URL }),
         SecurityModule.forRoot({
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
@@ -33,7 +34,6 @@ export class LoansAppModule {
         }),
         LoansModule,
       ],
-      controllers: [HealthController],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],
     };
   }

@@ -1,32 +1,76 @@
-import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Optional } from '@nestjs/common';
+import { Transport } from '@nestjs/microservices';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, MicroserviceHealthIndicator, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public, RemoteKeyStore } from '@trustline/security';
-import { DataSource } from 'typeorm';
 
-/** `/health/live` and `/health/ready` (CONVENTIONS.md): no auth, no internal details. */
+export interface ServiceHealthOptions {
+  /** Ping the service's database (TypeORM). */
+  database: boolean;
+  /** Require the issuer's keys to be loaded (a service that cannot verify is not ready). */
+  keys: boolean;
+  /** Ping the broker when the app uses one (NATS_URL). */
+  natsUrl?: string;
+}
+
+const HEALTH_OPTIONS = Symbol('TRUSTLINE_HEALTH_OPTIONS');
+
+/** Ready once the issuer's keys have been loaded; stays ready while the auth server is down (cached keys verify). */
+@Injectable()
+export class SigningKeysHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    private readonly keys: RemoteKeyStore,
+  ) {}
+
+  check(key: string) {
+    const indicator = this.indicators.check(key);
+    return this.keys.ready ? indicator.up() : indicator.down();
+  }
+}
+
+/**
+ * `/health/live` (the process answers) and `/health/ready` (it can do its job: database, the issuer's
+ * keys, the broker), with @nestjs/terminus. No token, and no internal details: only each dependency's
+ * up/down (503 when one is down), never hosts, URLs or error messages.
+ */
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    private readonly keys: RemoteKeyStore,
-    // A service without a database (the gateway) is ready as soon as it can verify.
-    @Optional() private readonly dataSource?: DataSource,
+    private readonly health: HealthCheckService,
+    @Inject(HEALTH_OPTIONS) private readonly options: ServiceHealthOptions,
+    @Optional() private readonly database?: TypeOrmHealthIndicator,
+    @Optional() private readonly signingKeys?: SigningKeysHealthIndicator,
+    @Optional() private readonly microservices?: MicroserviceHealthIndicator,
   ) {}
 
-  @Public()
   @Get('live')
+  @HealthCheck()
   live() {
-    return { status: 'ok' };
+    return this.health.check([]);
   }
 
-  /** Ready when the database (if any) answers and the issuer's keys are loaded (a service that cannot verify is not ready). */
-  @Public()
   @Get('ready')
-  async ready() {
-    try {
-      await this.dataSource?.query('SELECT 1');
-    } catch {
-      throw new ServiceUnavailableException({ status: 'unavailable' });
-    }
-    if (!this.keys.ready) throw new ServiceUnavailableException({ status: 'unavailable' });
-    return { status: 'ok' };
+  @HealthCheck()
+  ready() {
+    const { database, signingKeys, microservices, options } = this;
+    return this.health.check([
+      ...(options.database && database ? [() => database.pingCheck('database', { timeout: 1_500 })] : []),
+      ...(options.keys && signingKeys ? [() => signingKeys.check('signing_keys')] : []),
+      ...(options.natsUrl && microservices ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: { servers: [options.natsUrl] } as never, timeout: 1_500 })] : []),
+    ]);
+  }
+}
+
+/** The health endpoints every app has (CONVENTIONS.md). */
+@Module({})
+export class ServiceHealthModule {
+  static forRoot(options: ServiceHealthOptions): DynamicModule {
+    return {
+      module: ServiceHealthModule,
+      imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
+      controllers: [HealthController],
+      providers: [{ provide: HEALTH_OPTIONS, useValue: options }, ...(options.keys ? [SigningKeysHealthIndicator] : [])],
+    };
   }
 }
