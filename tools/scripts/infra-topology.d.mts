@@ -1,0 +1,19 @@
+export const APPS_IN_START_ORDER: readonly string[];
+
+export interface InfraTopologyOptions {
+  workspace: string;
+  /** Added to every port (so the topology can run beside `npm start`). */
+  portOffset?: number;
+  /** Prepended to every database name. */
+  databasePrefix?: string;
+  pgUrl?: string;
+  natsUrl?: string;
+  redisUrl?: string;
+}
+
+export interface InfraTopology {
+  apps: { name: string; port: number; env: Record<string, string> }[];
+  databases: string[];
+}
+
+export function infraTopology(options: InfraTopologyOptions): InfraTopology;
