@@ -51,6 +51,15 @@ describe('metrics', () => {
   });
 });
 
+describe('the API description at the gateway', () => {
+  it('covers every service route, each with its audience, and the bearer security scheme', async () => {
+    const document = (await (await fetch(`${system.gateway.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>; 'x-unavailable'?: string[] };
+    expect(document['x-unavailable']).toBeUndefined();
+    for (const path of ['/api/accounts/me', '/api/accounts/customers/{customerId}/details', '/api/loans/{id}', '/api/cards']) expect(Object.keys(document.paths), path).toContain(path);
+    expect(document.paths['/api/cards'].post['x-trustline-audience']).toBe(AUDIENCES.cards);
+  });
+});
+
 describe('health', () => {
   it('is live and ready on every app, without a token and without internal details', async () => {
     for (const running of [system.auth, system.gateway, ...Object.values(system.services)]) {

@@ -438,3 +438,18 @@ describe('rate limits with Redis', () => {
     }
   });
 });
+
+describe('the aggregated API description', () => {
+  it("merges the services' OpenAPI documents, with the gateway as server and each route's audience", async () => {
+    const answer = await fetch(`${gateway.url}/docs/openapi.json`);
+    expect(answer.status).toBe(200);
+    const document = (await answer.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>; components: { securitySchemes: Record<string, unknown> }; 'x-unavailable'?: string[] };
+    expect(document.openapi).toBe('3.0.0');
+    expect(document.servers).toEqual([{ url: PORTAL_ORIGIN }]);
+    expect(document.paths['/api/loans/{id}'].get['x-trustline-audience']).toBe(LOANS);
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // The fake accounts serves no document and cards is down: listed, not fatal.
+    expect(document['x-unavailable']).toEqual(['accounts', 'cards']);
+    expect(Object.keys(document.paths).every((path) => path.startsWith('/api/loans'))).toBe(true);
+  });
+});
