@@ -62,9 +62,16 @@ describe.each(transports)('customer details, accounts → cards over $transport'
     const response = await fetch(`${system.gateway.url}/api/accounts/customers/anyone/details`, { headers: { authorization: `Bearer ${reader}`, 'x-request-id': requestId } });
     expect(response.status).toBe(200);
     expect(response.headers.get('x-request-id')).toBe(requestId);
-    // The gateway relayed it to accounts, and accounts passed it on its own call to loans.
-    expect(system.services.accounts.output()).toContain(requestId);
-    expect(system.services.loans.output()).toContain(requestId);
+    // The gateway relayed it to accounts, and accounts passed it on its own call to loans, with the
+    // W3C trace id: the same two ids on the request's log lines in every service.
+    const linesOf = (output: string) => output.split('\n').filter((line) => line.includes(requestId)).map((line) => JSON.parse(line) as { traceId?: string });
+    const accountsLines = linesOf(system.services.accounts.output());
+    const loansLines = linesOf(system.services.loans.output());
+    expect(accountsLines.length).toBeGreaterThan(0);
+    expect(loansLines.length).toBeGreaterThan(0);
+    const traceId = accountsLines[0].traceId;
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(loansLines.every((line) => line.traceId === traceId)).toBe(true);
   });
 
   it('refuses a client without accounts:read (403 at the gateway and at accounts itself)', async () => {

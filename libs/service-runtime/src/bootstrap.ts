@@ -5,9 +5,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createLogger, PinoNestLogger } from '@trustline/security';
 import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
-import { requestIdFrom } from './request-id';
+import { requestIdFrom, traceIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
   name: string;
@@ -37,6 +38,12 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
     trustProxy: options.trustProxyHops ?? false,
     // One id per request across hops: the gateway's X-Request-Id is kept, anything odd is replaced.
     genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),
+    // ...and the W3C trace id beside it on every line of the request, so one request's lines can be
+    // found in every service's log.
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions, request: { headers: Record<string, unknown> }) => {
+      const traceId = traceIdFrom(request.headers.traceparent);
+      return parent.child(traceId ? { ...bindings, traceId } : bindings, options);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bodyParser: options.bodyParser ?? true });
   instrumentHttp(app.getHttpAdapter().getInstance());

@@ -1,4 +1,5 @@
-import { freePort, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer } from '../../../../tools/testing/processes';
+import { infraTopology } from '../../../../tools/scripts/infra-topology.mjs';
+import { freePort, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer, WORKSPACE } from '../../../../tools/testing/processes';
 
 export const AUDIENCES = {
   accounts: 'urn:trustline:accounts',
@@ -36,6 +37,7 @@ export interface SystemOptions {
  * started if a later one fails, so a failing start leaves no orphans.
  */
 export async function startSystem(options: SystemOptions = {}): Promise<RunningSystem> {
+  const compose = composeEnvironment();
   const started: { stop(): Promise<void> }[] = [];
   const stopAll = async () => {
     for (const running of started.reverse()) await running.stop().catch(() => undefined);
@@ -47,18 +49,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (nats) started.push(nats);
     const gatewayPort = await freePort();
     const publicGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const auth = await startAuthServer({ PUBLIC_GATEWAY_URL: publicGatewayUrl, ...(nats ? { NATS_URL: nats.url } : {}), ...options.env?.['auth-server'] });
+    const auth = await startAuthServer({ ...compose['auth-server'], PUBLIC_GATEWAY_URL: publicGatewayUrl, ...(nats ? { NATS_URL: nats.url } : {}), ...options.env?.['auth-server'] });
     started.push(auth);
     const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: String(options.revocationPollMs ?? 250), ...(nats ? { NATS_URL: nats.url } : {}) };
     const rpcPort = await freePort();
     const [loans, cards] = await Promise.all([
-      startApp({ name: 'loans', env: { ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
-      startApp({ name: 'cards', env: { ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards } }),
+      startApp({ name: 'loans', env: { ...compose.loans, ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
+      startApp({ name: 'cards', env: { ...compose.cards, ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards } }),
     ]);
     started.push(loans, cards);
     const accounts = await startApp({
       name: 'accounts',
-      env: { ...common, LOANS_URL: loans.url, CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`, CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', ...options.env?.accounts },
+      env: { ...compose.accounts, ...common, LOANS_URL: loans.url, CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`, CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', ...options.env?.accounts },
     });
     started.push(accounts);
     const gateway = await startApp({
@@ -66,6 +68,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       port: gatewayPort,
       database: false,
       env: {
+        ...compose.gateway,
         ...common,
         PUBLIC_GATEWAY_URL: publicGatewayUrl,
         ACCOUNTS_URL: accounts.url,
@@ -117,4 +120,18 @@ export async function call(base: string, method: string, path: string, token?: s
     // not JSON: keep the text
   }
   return { status: response.status, headers: response.headers, body: parsed };
+}
+
+/**
+ * In the infra profile every app starts from exactly the environment docker-compose.yml gives it (via
+ * the same topology `npm run start:infra` uses: NODE_ENV, the demo seed, the key encryption secret,
+ * credentials, log level …), and the harness then overrides only what isolates one test file from
+ * another: ports, databases, the broker, URLs between the apps, the revocation poll interval. The
+ * embedded profile keeps the apps' own defaults.
+ */
+function composeEnvironment(): Record<string, Record<string, string>> {
+  if (process.env.TEST_PROFILE !== 'infra') return {};
+  const isolated = new Set(['PORT', 'METRICS_PORT', 'RPC_PORT', 'DATABASE_URL', 'NATS_URL', 'REDIS_URL', 'ISSUER_URL', 'AUTH_INTERNAL_URL', 'PUBLIC_GATEWAY_URL', 'ACCOUNTS_URL', 'LOANS_URL', 'CARDS_URL', 'CARDS_RPC_URL', 'REVOCATION_POLL_MS']);
+  const { apps } = infraTopology({ workspace: WORKSPACE });
+  return Object.fromEntries(apps.map(({ name, env }) => [name, Object.fromEntries(Object.entries(env).filter(([key]) => !isolated.has(key)))]));
 }
