@@ -64,7 +64,7 @@ async function main() {
   const card = await call(gateway, 'POST', '/api/cards', alice.accessTokens['urn:trustline:cards'], { limit: 200_000, currency: 'EUR' });
   show('POST /api/cards', card.status, card.body);
 
-  step('customer details: accounts gathers loans (HTTP) and cards (RPC) with its own M2M tokens, never alice\'s');
+  step("customer details: accounts gathers loans (HTTP) and cards (RPC) with its own M2M tokens, never alice's");
   const details = await call(gateway, 'GET', `/api/accounts/customers/${alice.subject}/details`, accounts);
   show(`GET /api/accounts/customers/${alice.subject}/details`, details.status, details.body);
   const someoneElse = await call(gateway, 'GET', '/api/accounts/customers/someone-else/details', accounts);

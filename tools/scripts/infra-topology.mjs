@@ -60,7 +60,10 @@ export function infraTopology(options) {
     // Browsers reach the published ports on this machine: shifted like the rest, on the IPv4 loopback
     // the apps listen on (`localhost` may resolve to ::1 first).
     if (name === 'ISSUER_URL' || name === 'PUBLIC_GATEWAY_URL') {
-      out = out.replace('//localhost:', '//127.0.0.1:').replace(/:9000\b/, `:${ports['auth-server']}`).replace(/:8080\b/, `:${ports.gateway}`);
+      out = out
+        .replace('//localhost:', '//127.0.0.1:')
+        .replace(/:9000\b/, `:${ports['auth-server']}`)
+        .replace(/:8080\b/, `:${ports.gateway}`);
     }
     return out;
   };

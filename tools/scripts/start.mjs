@@ -9,7 +9,17 @@ import { existsSync } from 'node:fs';
 const issuer = process.env.ISSUER_URL ?? 'http://localhost:9000';
 const apps = [
   { name: 'auth-server', port: 9000, url: issuer, env: {} },
-  { name: 'accounts', port: 8081, url: 'http://localhost:8081', env: { CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', LOANS_URL: `http://localhost:${process.env.LOANS_PORT ?? 8082}`, CARDS_RPC_URL: 'tcp://localhost:8093' } },
+  {
+    name: 'accounts',
+    port: 8081,
+    url: 'http://localhost:8081',
+    env: {
+      CLIENT_ID: 'accounts-service',
+      CLIENT_SECRET: 'accounts-service-secret',
+      LOANS_URL: `http://localhost:${process.env.LOANS_PORT ?? 8082}`,
+      CARDS_RPC_URL: 'tcp://localhost:8093',
+    },
+  },
   { name: 'loans', port: 8082, url: 'http://localhost:8082', env: { CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret' } },
   { name: 'cards', port: 8083, url: 'http://localhost:8083', env: { CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret' } },
   { name: 'gateway', port: 8080, url: 'http://localhost:8080', env: { CLIENT_ID: 'gateway', CLIENT_SECRET: 'gateway-secret' } },
@@ -60,7 +70,10 @@ process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
 function banner() {
-  const rows = apps.map((app) => `  ${app.name.padEnd(12)}  ${app.url}${app.name === 'auth-server' ? `   discovery: ${issuer}/.well-known/openid-configuration` : app.name === 'gateway' ? '   the only public API entry: /api/accounts|loans|cards' : ''}`);
+  const rows = apps.map(
+    (app) =>
+      `  ${app.name.padEnd(12)}  ${app.url}${app.name === 'auth-server' ? `   discovery: ${issuer}/.well-known/openid-configuration` : app.name === 'gateway' ? '   the only public API entry: /api/accounts|loans|cards' : ''}`,
+  );
   console.log(`
 Trustline is running (embedded: SQLite in ./data, no broker). Ctrl-C stops it.
 

@@ -31,7 +31,13 @@ const action = (html, suffix) => new RegExp(`action="([^"]*/${suffix})"`).exec(h
  */
 export async function loginUser(options) {
   const issuer = new URL(options.issuer);
-  const config = await client.discovery(issuer, options.clientId ?? 'portal', undefined, client.None(), issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : undefined);
+  const config = await client.discovery(
+    issuer,
+    options.clientId ?? 'portal',
+    undefined,
+    client.None(),
+    issuer.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : undefined,
+  );
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
   const nonce = client.randomNonce();

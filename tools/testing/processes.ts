@@ -232,7 +232,6 @@ export function decodeJwt(token: string): { header: Record<string, unknown>; pay
   return { header: JSON.parse(Buffer.from(header, 'base64url').toString()), payload: JSON.parse(Buffer.from(payload, 'base64url').toString()) };
 }
 
-
 export interface RunningNats {
   url: string;
   stop(): Promise<void>;
@@ -240,7 +239,12 @@ export interface RunningNats {
 
 /** The nats-server binary of this machine (Debian's package, as in the infra profile), if installed. */
 export function natsServerBinary(): string | undefined {
-  const candidates = [process.env.NATS_SERVER_BIN, ...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'nats-server')), '/usr/sbin/nats-server', '/usr/local/bin/nats-server'];
+  const candidates = [
+    process.env.NATS_SERVER_BIN,
+    ...(process.env.PATH ?? '').split(':').map((dir) => join(dir, 'nats-server')),
+    '/usr/sbin/nats-server',
+    '/usr/local/bin/nats-server',
+  ];
   return candidates.find((candidate) => candidate && existsSync(candidate));
 }
 

@@ -50,25 +50,44 @@ interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-async function request<T = Record<string, unknown>>(base: string, method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+async function request<T = Record<string, unknown>>(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${base}${path}`, { method, headers, body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body) });
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-const call = <T = Record<string, unknown>>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => request<T>(accounts.url, method, path, options);
+const call = <T = Record<string, unknown>>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  request<T>(accounts.url, method, path, options);
 const customer = () => `customer-${randomUUID()}`;
 const createAccount = (customerId: string | undefined, balance?: number, headers: Record<string, string> = {}, token = writeToken) =>
-  call<AccountBody>('POST', '/api/accounts', { token, body: { ...(customerId ? { customerId } : {}), name: 'Everyday', currency: 'EUR', ...(balance === undefined ? {} : { balance }) }, headers });
-const change = (id: string, body: Record<string, unknown>, headers: Record<string, string> = {}) => call<AccountBody>('PATCH', `/api/accounts/${id}`, { token: writeToken, body, headers });
-const details = (customerId: string, token: string, base = accounts.url) => request<DetailsBody>(base, 'GET', `/api/accounts/customers/${encodeURIComponent(customerId)}/details`, { token });
+  call<AccountBody>('POST', '/api/accounts', {
+    token,
+    body: { ...(customerId ? { customerId } : {}), name: 'Everyday', currency: 'EUR', ...(balance === undefined ? {} : { balance }) },
+    headers,
+  });
+const change = (id: string, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+  call<AccountBody>('PATCH', `/api/accounts/${id}`, { token: writeToken, body, headers });
+const details = (customerId: string, token: string, base = accounts.url) =>
+  request<DetailsBody>(base, 'GET', `/api/accounts/customers/${encodeURIComponent(customerId)}/details`, { token });
 
 /** Registers a client the way an operator would (the auth server's CLI); returns its generated secret. */
 function registerClient(clientId: string, audiences: string[], allowedScopes: string[]): string {
-  const registered = auth.run('cli.js', ['clients:register', JSON.stringify({ clientId, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences, allowedScopes })]);
+  const registered = auth.run('cli.js', [
+    'clients:register',
+    JSON.stringify({ clientId, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences, allowedScopes }),
+  ]);
   return String(registered.client_secret);
 }
 
@@ -128,7 +147,9 @@ describe('health and token checks', () => {
   it('publishes its OpenAPI document', async () => {
     const answer = await call<{ openapi: string; paths: Record<string, unknown> }>('GET', '/docs/openapi.json');
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.body.paths)).toEqual(expect.arrayContaining(['/api/accounts', '/api/accounts/me', '/api/accounts/{id}', '/api/accounts/customers/{customerId}/details']));
+    expect(Object.keys(answer.body.paths)).toEqual(
+      expect.arrayContaining(['/api/accounts', '/api/accounts/me', '/api/accounts/{id}', '/api/accounts/customers/{customerId}/details']),
+    );
   });
 
   it('refuses a request without a token with 401 and a Bearer challenge', async () => {

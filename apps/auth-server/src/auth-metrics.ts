@@ -2,10 +2,20 @@ import { metricsRegistry } from '@trustline/service-runtime';
 import { Counter } from 'prom-client';
 
 /** Tokens issued by the engine, by grant type (client_credentials, authorization_code, refresh_token). */
-export const tokensIssued = new Counter({ name: 'trustline_tokens_issued_total', help: 'Tokens issued by grant type', labelNames: ['grant_type'] as const, registers: [metricsRegistry] });
+export const tokensIssued = new Counter({
+  name: 'trustline_tokens_issued_total',
+  help: 'Tokens issued by grant type',
+  labelNames: ['grant_type'] as const,
+  registers: [metricsRegistry],
+});
 
 /** Token requests refused, by OAuth error (invalid_client, invalid_grant, invalid_scope …). */
-export const tokensRefused = new Counter({ name: 'trustline_token_requests_refused_total', help: 'Token requests refused by OAuth error', labelNames: ['error'] as const, registers: [metricsRegistry] });
+export const tokensRefused = new Counter({
+  name: 'trustline_token_requests_refused_total',
+  help: 'Token requests refused by OAuth error',
+  labelNames: ['error'] as const,
+  registers: [metricsRegistry],
+});
 
 /** Logins by outcome (success, failure, blocked). */
 export const logins = new Counter({ name: 'trustline_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [metricsRegistry] });

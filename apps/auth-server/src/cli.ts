@@ -40,7 +40,13 @@ const registrationSchema = z.object({
 });
 
 const knownScopes = [...new Set(Object.values(RESOURCE_SERVERS).flat())] as [string, ...string[]];
-const clientChangeSchema = z.object({ allowedScopes: z.array(z.enum(knownScopes)).optional(), audiences: z.array(z.enum(Object.keys(RESOURCE_SERVERS) as [string, ...string[]])).optional(), enabled: z.boolean().optional() }).strict();
+const clientChangeSchema = z
+  .object({
+    allowedScopes: z.array(z.enum(knownScopes)).optional(),
+    audiences: z.array(z.enum(Object.keys(RESOURCE_SERVERS) as [string, ...string[]])).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
 const roleSchema = z.object({ role: z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'role names are lowercase'), scopes: z.array(z.enum(knownScopes)) });
 
 async function main(argv: string[]): Promise<number> {
@@ -79,7 +85,12 @@ async function main(argv: string[]): Promise<number> {
         const change = clientChangeSchema.safeParse(JSON.parse(args[1] ?? 'null'));
         if (!args[0] || !change.success) throw new ClientRegistrationError('need <clientId> and a JSON object with allowedScopes, audiences and/or enabled');
         const client = await app.get(ClientsService).update(args[0], change.data);
-        await app.get(AuditService).record({ type: 'client.changed', outcome: 'success', clientId: client.clientId, details: { by: 'cli', scopes: client.allowedScopes.join(' '), audiences: client.audiences.join(' '), enabled: client.enabled } });
+        await app.get(AuditService).record({
+          type: 'client.changed',
+          outcome: 'success',
+          clientId: client.clientId,
+          details: { by: 'cli', scopes: client.allowedScopes.join(' '), audiences: client.audiences.join(' '), enabled: client.enabled },
+        });
         process.stdout.write(`${JSON.stringify({ client_id: client.clientId, allowedScopes: client.allowedScopes, audiences: client.audiences, enabled: client.enabled })}\n`);
         return 0;
       }

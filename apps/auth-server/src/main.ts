@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   }
   const app = await createAuthServer(config);
   const metrics = await startMetricsServer(config.metricsPort, config.host);
-  app.getHttpAdapter().getInstance().addHook('onClose', async () => metrics.close());
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onClose', async () => metrics.close());
   await app.listen({ port: config.port, host: config.host });
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;

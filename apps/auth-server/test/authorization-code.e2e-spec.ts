@@ -60,7 +60,12 @@ async function loginAsAlice(resource = 'urn:trustline:accounts') {
   const authorization = await authorizationRequest();
   const { callback } = await signIn(authorization, 'alice', 'alice-demo-password');
   expect(callback).toBeDefined();
-  const tokens = await client.authorizationCodeGrant(portal, new URL(callback!), { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state, expectedNonce: authorization.nonce }, { resource });
+  const tokens = await client.authorizationCodeGrant(
+    portal,
+    new URL(callback!),
+    { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state, expectedNonce: authorization.nonce },
+    { resource },
+  );
   return { authorization, tokens };
 }
 
@@ -114,7 +119,9 @@ describe('authorization code with PKCE through the login page', () => {
     const shown = await authorization.browser.follow(authorization.url);
     const page = await shown.response.text();
     const stranger = new TestBrowser();
-    const response = await stranger.request(new URL(formAction(page, 'login'), server.issuer), { form: { csrf: hiddenInput(page, 'csrf'), username: 'alice', password: 'alice-demo-password' } });
+    const response = await stranger.request(new URL(formAction(page, 'login'), server.issuer), {
+      form: { csrf: hiddenInput(page, 'csrf'), username: 'alice', password: 'alice-demo-password' },
+    });
     expect(response.status).toBe(400);
   });
 
@@ -128,7 +135,10 @@ describe('authorization code with PKCE through the login page', () => {
 
     // Exact matching: a different path, a suffix or an open redirect target is never redirected to.
     for (const redirect of ['http://127.0.0.1:18080/callback/extra', 'http://127.0.0.1:18080/callback?x=1', 'https://evil.example/callback']) {
-      const response = await fetch(`${server.issuer}/auth?${new URLSearchParams({ ...base, redirect_uri: redirect, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })}`, { redirect: 'manual' });
+      const response = await fetch(
+        `${server.issuer}/auth?${new URLSearchParams({ ...base, redirect_uri: redirect, code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' })}`,
+        { redirect: 'manual' },
+      );
       expect(response.status).toBe(400);
       expect(response.headers.get('location')).toBeNull();
       expect(await response.text()).toContain('redirect_uri');
@@ -140,7 +150,17 @@ describe('authorization code with PKCE through the login page', () => {
     const { callback } = await signIn(authorization, 'alice', 'alice-demo-password');
     const code = new URL(callback!).searchParams.get('code')!;
     const redeem = (verifier: string) =>
-      fetch(`${server.issuer}/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, client_id: 'portal', code_verifier: verifier, resource: 'urn:trustline:accounts' }) });
+      fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: REDIRECT_URI,
+          client_id: 'portal',
+          code_verifier: verifier,
+          resource: 'urn:trustline:accounts',
+        }),
+      });
     const wrong = await redeem(client.randomPKCECodeVerifier());
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: 'invalid_grant' });
@@ -149,7 +169,11 @@ describe('authorization code with PKCE through the login page', () => {
   it('serves userinfo for an opaque userinfo token and the ID token claims for the user', async () => {
     const authorization = await authorizationRequest(portal, {}, []);
     const { callback } = await signIn(authorization, 'bob', 'bob-demo-password');
-    const tokens = await client.authorizationCodeGrant(portal, new URL(callback!), { pkceCodeVerifier: authorization.verifier, expectedState: authorization.state, expectedNonce: authorization.nonce });
+    const tokens = await client.authorizationCodeGrant(portal, new URL(callback!), {
+      pkceCodeVerifier: authorization.verifier,
+      expectedState: authorization.state,
+      expectedNonce: authorization.nonce,
+    });
     const sub = tokens.claims()!.sub;
     const userinfo = await client.fetchUserInfo(portal, tokens.access_token, sub);
     expect(userinfo).toMatchObject({ sub, preferred_username: 'bob' });
@@ -202,14 +226,26 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
     const publicClient = await fetch(`${server.issuer}/token/introspection`, { method: 'POST', body: new URLSearchParams({ token: tokens.access_token, client_id: 'portal' }) });
     expect(publicClient.status).toBe(401);
     expect(await publicClient.json()).toMatchObject({ error: 'invalid_client' });
-    const wrongSecret = await fetch(`${server.issuer}/token/introspection`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'nope') }, body: new URLSearchParams({ token: tokens.access_token }) });
+    const wrongSecret = await fetch(`${server.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('demo-cli', 'nope') },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    });
     expect(wrongSecret.status).toBe(401);
   });
 
   it('lets only the token’s own client revoke it', async () => {
-    const m2m = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') }, body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'urn:trustline:accounts', scope: 'accounts:read' }) });
+    const m2m = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+      body: new URLSearchParams({ grant_type: 'client_credentials', resource: 'urn:trustline:accounts', scope: 'accounts:read' }),
+    });
     const { access_token } = (await m2m.json()) as { access_token: string };
-    const other = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basicAuth('gateway', 'gateway-secret') }, body: new URLSearchParams({ token: access_token }) });
+    const other = await fetch(`${server.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('gateway', 'gateway-secret') },
+      body: new URLSearchParams({ token: access_token }),
+    });
     expect(other.status).toBe(400);
     expect(await other.json()).toMatchObject({ error: 'invalid_request' });
     expect(await introspect(access_token)).toMatchObject({ active: true });
@@ -217,7 +253,11 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
 
   it('answers 200 and does nothing for a garbage or forged token', async () => {
     for (const token of ['not-a-token', 'eyJhbGciOiJub25lIn0.eyJqdGkiOiJ4In0.', `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}`]) {
-      const response = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') }, body: new URLSearchParams({ token }) });
+      const response = await fetch(`${server.issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+        body: new URLSearchParams({ token }),
+      });
       expect(response.status).toBe(200);
       expect(await introspect(token)).toEqual({ active: false });
     }
@@ -255,7 +295,15 @@ describe('consent for third-party clients', () => {
   it('shows a consent page, grants only on Allow, and answers access_denied on Deny', async () => {
     const registered = server.cli([
       'clients:register',
-      JSON.stringify({ clientId: 'budget-app', name: 'Budget App', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT_URI], audiences: ['urn:trustline:accounts'], allowedScopes: ['accounts:read'] }),
+      JSON.stringify({
+        clientId: 'budget-app',
+        name: 'Budget App',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: [REDIRECT_URI],
+        audiences: ['urn:trustline:accounts'],
+        allowedScopes: ['accounts:read'],
+      }),
     ]);
     const secret = String(registered.client_secret);
     expect(secret.length).toBeGreaterThanOrEqual(43);
@@ -265,7 +313,9 @@ describe('consent for third-party clients', () => {
     const allow = await authorizationRequest(thirdParty, { scope: 'openid accounts:read accounts:write' }, ['urn:trustline:accounts']);
     const shown = await allow.browser.follow(allow.url);
     const loginPage = await shown.response.text();
-    const posted = await allow.browser.request(new URL(formAction(loginPage, 'login'), server.issuer), { form: { csrf: hiddenInput(loginPage, 'csrf'), username: 'alice', password: 'alice-demo-password' } });
+    const posted = await allow.browser.request(new URL(formAction(loginPage, 'login'), server.issuer), {
+      form: { csrf: hiddenInput(loginPage, 'csrf'), username: 'alice', password: 'alice-demo-password' },
+    });
     const consent = await allow.browser.follow(new URL(posted.headers.get('location')!, server.issuer), REDIRECT_URI);
     const consentPage = await consent.response.text();
     expect(consentPage).toContain('Authorize Budget App');
@@ -273,7 +323,12 @@ describe('consent for third-party clients', () => {
     expect(consentPage).not.toContain('accounts:write');
     const confirmed = await allow.browser.request(new URL(formAction(consentPage, 'confirm'), server.issuer), { form: { csrf: hiddenInput(consentPage, 'csrf') } });
     const callback = await allow.browser.follow(new URL(confirmed.headers.get('location')!, server.issuer), REDIRECT_URI);
-    const tokens = await client.authorizationCodeGrant(thirdParty, new URL(callback.url), { pkceCodeVerifier: allow.verifier, expectedState: allow.state, expectedNonce: allow.nonce }, { resource: 'urn:trustline:accounts' });
+    const tokens = await client.authorizationCodeGrant(
+      thirdParty,
+      new URL(callback.url),
+      { pkceCodeVerifier: allow.verifier, expectedState: allow.state, expectedNonce: allow.nonce },
+      { resource: 'urn:trustline:accounts' },
+    );
     expect(decodeJwt(tokens.access_token).payload).toMatchObject({ scope: 'accounts:read', client_id: 'budget-app' });
 
     const deny = await authorizationRequest(thirdParty, { scope: 'openid accounts:read', prompt: 'consent' }, ['urn:trustline:accounts']);
@@ -286,7 +341,11 @@ describe('consent for third-party clients', () => {
 });
 
 async function introspect(token: string): Promise<Record<string, unknown>> {
-  const response = await fetch(`${server.issuer}/token/introspection`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') }, body: new URLSearchParams({ token }) });
+  const response = await fetch(`${server.issuer}/token/introspection`, {
+    method: 'POST',
+    headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+    body: new URLSearchParams({ token }),
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, unknown>;
 }

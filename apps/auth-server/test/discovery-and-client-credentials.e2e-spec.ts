@@ -114,7 +114,10 @@ describe('client credentials', () => {
   });
 
   it('accepts client_secret_post too', async () => {
-    const response = await tokenRequest({ grant_type: 'client_credentials', resource: 'urn:trustline:cards', scope: 'cards:read', client_id: 'demo-cli', client_secret: 'demo-cli-secret' }, null);
+    const response = await tokenRequest(
+      { grant_type: 'client_credentials', resource: 'urn:trustline:cards', scope: 'cards:read', client_id: 'demo-cli', client_secret: 'demo-cli-secret' },
+      null,
+    );
     expect(response.status).toBe(200);
   });
 });
@@ -125,25 +128,49 @@ describe('private_key_jwt client authentication', () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'reports-key-1', alg: 'ES256', use: 'sig' };
     const registered = server.cli([
       'clients:register',
-      JSON.stringify({ clientId: 'reports', tokenEndpointAuthMethod: 'private_key_jwt', grantTypes: ['client_credentials'], audiences: ['urn:trustline:accounts'], allowedScopes: ['accounts:read'], jwks: { keys: [jwk] } }),
+      JSON.stringify({
+        clientId: 'reports',
+        tokenEndpointAuthMethod: 'private_key_jwt',
+        grantTypes: ['client_credentials'],
+        audiences: ['urn:trustline:accounts'],
+        allowedScopes: ['accounts:read'],
+        jwks: { keys: [jwk] },
+      }),
     ]);
     expect(registered).toEqual({ client_id: 'reports' });
 
-    const config = await client.discovery(new URL(server.issuer), 'reports', undefined, client.PrivateKeyJwt({ key: privateKey, kid: 'reports-key-1' }), { execute: [client.allowInsecureRequests] });
+    const config = await client.discovery(new URL(server.issuer), 'reports', undefined, client.PrivateKeyJwt({ key: privateKey, kid: 'reports-key-1' }), {
+      execute: [client.allowInsecureRequests],
+    });
     const tokens = await client.clientCredentialsGrant(config, { resource: 'urn:trustline:accounts', scope: 'accounts:read' });
     expect(decodeJwt(tokens.access_token).payload).toMatchObject({ client_id: 'reports', aud: 'urn:trustline:accounts' });
 
     const stranger = await generateKeyPair('ES256');
-    const forged = await client.discovery(new URL(server.issuer), 'reports', undefined, client.PrivateKeyJwt({ key: stranger.privateKey, kid: 'reports-key-1' }), { execute: [client.allowInsecureRequests] });
+    const forged = await client.discovery(new URL(server.issuer), 'reports', undefined, client.PrivateKeyJwt({ key: stranger.privateKey, kid: 'reports-key-1' }), {
+      execute: [client.allowInsecureRequests],
+    });
     await expect(client.clientCredentialsGrant(forged, { resource: 'urn:trustline:accounts' })).rejects.toMatchObject({ error: 'invalid_client' });
 
     // An HMAC assertion "signed" with public material must never pass for an asymmetric client.
     const now = Math.floor(Date.now() / 1000);
     const hmacAssertion = await new SignJWT({ jti: crypto.randomUUID() })
       .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('reports').setSubject('reports').setAudience(server.issuer).setIssuedAt(now).setExpirationTime(now + 60)
+      .setIssuer('reports')
+      .setSubject('reports')
+      .setAudience(server.issuer)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
       .sign(new TextEncoder().encode(JSON.stringify(jwk)));
-    const response = await tokenRequest({ grant_type: 'client_credentials', resource: 'urn:trustline:accounts', client_id: 'reports', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: hmacAssertion }, null);
+    const response = await tokenRequest(
+      {
+        grant_type: 'client_credentials',
+        resource: 'urn:trustline:accounts',
+        client_id: 'reports',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: hmacAssertion,
+      },
+      null,
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: 'invalid_client' });
   });
@@ -153,7 +180,13 @@ describe('the client registry CLI', () => {
   it('prints a generated 256-bit secret once and stores only its digest', async () => {
     const registered = server.cli([
       'clients:register',
-      JSON.stringify({ clientId: 'nightly-batch', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: ['urn:trustline:loans'], allowedScopes: ['loans:read'] }),
+      JSON.stringify({
+        clientId: 'nightly-batch',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        grantTypes: ['client_credentials'],
+        audiences: ['urn:trustline:loans'],
+        allowedScopes: ['loans:read'],
+      }),
     ]);
     const secret = String(registered.client_secret);
     expect(Buffer.from(secret, 'base64url').length).toBe(32);
@@ -162,7 +195,18 @@ describe('the client registry CLI', () => {
   });
 
   it('refuses a registration with a scope outside its audiences', () => {
-    expect(() => server.cli(['clients:register', JSON.stringify({ clientId: 'greedy', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: ['urn:trustline:loans'], allowedScopes: ['accounts:write'] })])).toThrow(/accounts:write belongs to none/);
+    expect(() =>
+      server.cli([
+        'clients:register',
+        JSON.stringify({
+          clientId: 'greedy',
+          tokenEndpointAuthMethod: 'client_secret_basic',
+          grantTypes: ['client_credentials'],
+          audiences: ['urn:trustline:loans'],
+          allowedScopes: ['accounts:write'],
+        }),
+      ]),
+    ).toThrow(/accounts:write belongs to none/);
   });
 });
 
@@ -180,7 +224,11 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
   });
 
   it('answers a JSON body with a clear 4xx (the token endpoint takes forms only)', async () => {
-    const response = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret'), 'content-type': 'application/json' }, body: '{"grant_type": "client_credentials"' });
+    const response = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret'), 'content-type': 'application/json' },
+      body: '{"grant_type": "client_credentials"',
+    });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { error: string; error_description?: string };
     expect(body.error).toBe('invalid_request');
@@ -205,7 +253,9 @@ describe('token endpoint errors (RFC 6749 §5.2)', () => {
   });
 
   it('never writes a secret or a token to its log', async () => {
-    const tokens = await (await tokenRequest({ grant_type: 'client_credentials', resource: 'urn:trustline:accounts', scope: 'accounts:read' })).json() as { access_token: string };
+    const tokens = (await (await tokenRequest({ grant_type: 'client_credentials', resource: 'urn:trustline:accounts', scope: 'accounts:read' })).json()) as {
+      access_token: string;
+    };
     const log = server.output();
     expect(log).not.toContain('demo-cli-secret');
     expect(log).not.toContain(tokens.access_token);

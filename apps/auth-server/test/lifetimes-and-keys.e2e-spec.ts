@@ -34,7 +34,11 @@ describe('signing keys across restarts', () => {
     const after = (await (await fetch(`${server.issuer}/jwks`)).json()) as { keys: { kid: string }[] };
     expect(after.keys.map((key) => key.kid)).toEqual(before.keys.map((key) => key.kid));
     // A token issued before the restart still verifies (introspection checks the signature).
-    const introspection = await fetch(`${server.issuer}/token/introspection`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') }, body: new URLSearchParams({ token: tokens.access_token }) });
+    const introspection = await fetch(`${server.issuer}/token/introspection`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+      body: new URLSearchParams({ token: tokens.access_token }),
+    });
     expect(await introspection.json()).toMatchObject({ active: true });
   });
 });

@@ -14,7 +14,14 @@ const REDIRECT_URI = 'http://127.0.0.1:18080/callback';
 
 beforeAll(async () => {
   server = await startAuthServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3', CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: '4' });
-  const admin = await loginUser({ issuer: server.issuer, redirectUri: REDIRECT_URI, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+  const admin = await loginUser({
+    issuer: server.issuer,
+    redirectUri: REDIRECT_URI,
+    username: 'admin',
+    password: 'admin-demo-password',
+    resources: ['urn:trustline:auth'],
+    scope: 'openid admin',
+  });
   adminToken = admin.accessTokens['urn:trustline:auth'];
 });
 
@@ -40,7 +47,16 @@ async function audit(query: Record<string, string> = {}): Promise<AuditRow[]> {
 async function tryLogin(username: string, password: string) {
   const browser = new TestBrowser();
   const authorize = new URL('/auth', server.issuer);
-  for (const [name, value] of Object.entries({ client_id: 'portal', response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid accounts:read', resource: 'urn:trustline:accounts', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', state: 'state-1' })) {
+  for (const [name, value] of Object.entries({
+    client_id: 'portal',
+    response_type: 'code',
+    redirect_uri: REDIRECT_URI,
+    scope: 'openid accounts:read',
+    resource: 'urn:trustline:accounts',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 'state-1',
+  })) {
     authorize.searchParams.set(name, value);
   }
   const shown = await browser.follow(authorize);
@@ -93,7 +109,12 @@ describe('the audit log', () => {
   it('records issued tokens with client, subject, grant type and request id, and never a token', async () => {
     const token = await clientCredentialsToken(server.issuer, 'accounts-service', 'urn:trustline:cards', 'cards:read');
     const issued = await audit({ type: 'token.issued', clientId: 'accounts-service' });
-    expect(issued[0]).toMatchObject({ outcome: 'success', clientId: 'accounts-service', subject: 'accounts-service', details: { grant_type: 'client_credentials', resource: 'urn:trustline:cards', scope: 'cards:read' } });
+    expect(issued[0]).toMatchObject({
+      outcome: 'success',
+      clientId: 'accounts-service',
+      subject: 'accounts-service',
+      details: { grant_type: 'client_credentials', resource: 'urn:trustline:cards', scope: 'cards:read' },
+    });
     const everything = JSON.stringify(await audit());
     expect(everything).not.toContain(token);
     expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
@@ -112,7 +133,16 @@ describe('the audit log', () => {
 
 describe('security changes at runtime', () => {
   it("changes a client's scopes and disables it without a restart: the next token follows", async () => {
-    const registered = server.cli(['clients:register', JSON.stringify({ clientId: 'reports', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: ['urn:trustline:accounts'], allowedScopes: ['accounts:read', 'accounts:write'] })]);
+    const registered = server.cli([
+      'clients:register',
+      JSON.stringify({
+        clientId: 'reports',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        grantTypes: ['client_credentials'],
+        audiences: ['urn:trustline:accounts'],
+        allowedScopes: ['accounts:read', 'accounts:write'],
+      }),
+    ]);
     const secret = String(registered.client_secret);
     expect((await tokenRequest('reports', secret, 'accounts:write')).status).toBe(200);
     server.cli(['clients:update', 'reports', JSON.stringify({ allowedScopes: ['accounts:read'] })]);
@@ -120,7 +150,11 @@ describe('security changes at runtime', () => {
     expect(narrowed.status).toBe(400);
     expect(await narrowed.json()).toMatchObject({ error: 'invalid_scope' });
     expect((await tokenRequest('reports', secret, 'accounts:read')).status).toBe(200);
-    const disabled = await fetch(`${server.issuer}/admin/clients/reports`, { method: 'PATCH', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ enabled: false }) });
+    const disabled = await fetch(`${server.issuer}/admin/clients/reports`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ enabled: false }),
+    });
     expect(disabled.status).toBe(200);
     expect((await tokenRequest('reports', secret, 'accounts:read')).status).toBe(401);
     expect((await audit({ type: 'client.changed', clientId: 'reports' })).length).toBe(2);
@@ -129,10 +163,18 @@ describe('security changes at runtime', () => {
   it('changes the scope-to-role mapping: a refreshed user token carries the new scopes, no new login needed', async () => {
     const alice = await loginUser({ issuer: server.issuer, redirectUri: REDIRECT_URI, username: 'alice', password: 'alice-demo-password', resources: ['urn:trustline:accounts'] });
     expect(String(decodeJwt(alice.accessTokens['urn:trustline:accounts']).payload.scope).split(' ').sort()).toEqual(['accounts:read', 'accounts:write']);
-    const changed = await fetch(`${server.issuer}/admin/roles/customer`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ scopes: ['accounts:read', 'loans:read', 'loans:write', 'cards:read', 'cards:write'] }) });
+    const changed = await fetch(`${server.issuer}/admin/roles/customer`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['accounts:read', 'loans:read', 'loans:write', 'cards:read', 'cards:write'] }),
+    });
     expect(changed.status).toBe(200);
     try {
-      const refreshed = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'portal', refresh_token: alice.refreshToken, resource: 'urn:trustline:accounts' }) });
+      const refreshed = await fetch(`${server.issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'portal', refresh_token: alice.refreshToken, resource: 'urn:trustline:accounts' }),
+      });
       expect(refreshed.status).toBe(200);
       const body = (await refreshed.json()) as { access_token: string };
       expect(decodeJwt(body.access_token).payload.scope).toBe('accounts:read');
@@ -140,18 +182,35 @@ describe('security changes at runtime', () => {
       server.cli(['roles:set', 'customer', 'accounts:read,accounts:write,loans:read,loans:write,cards:read,cards:write']);
     }
     // An unknown scope is refused, and nothing changes.
-    const bad = await fetch(`${server.issuer}/admin/roles/customer`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ scopes: ['root'] }) });
+    const bad = await fetch(`${server.issuer}/admin/roles/customer`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['root'] }),
+    });
     expect(bad.status).toBe(400);
   });
 });
 
 describe("the auth server's own APIs", () => {
   it('refuse a revoked administrator token as fast as every other verifier', async () => {
-    const second = await loginUser({ issuer: server.issuer, redirectUri: REDIRECT_URI, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+    const second = await loginUser({
+      issuer: server.issuer,
+      redirectUri: REDIRECT_URI,
+      username: 'admin',
+      password: 'admin-demo-password',
+      resources: ['urn:trustline:auth'],
+      scope: 'openid admin',
+    });
     const token = second.accessTokens['urn:trustline:auth'];
     const audited = () => fetch(`${server.issuer}/admin/audit?limit=1`, { headers: { authorization: `Bearer ${token}` } });
     expect((await audited()).status).toBe(200);
-    expect(await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'portal', token }) }).then((response) => response.status)).toBe(200);
+    expect(
+      await fetch(`${server.issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ client_id: 'portal', token }),
+      }).then((response) => response.status),
+    ).toBe(200);
     let status = 200;
     for (let attempt = 0; attempt < 50 && status === 200; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));

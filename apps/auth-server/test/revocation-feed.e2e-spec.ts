@@ -21,7 +21,11 @@ describe('the revocation feed', () => {
     const start = (await (await feed(reader)).json()) as { cursor: number };
 
     const victim = await clientCredentialsToken(server.issuer, 'demo-cli', 'urn:trustline:accounts', 'accounts:read');
-    const revoked = await fetch(`${server.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') }, body: new URLSearchParams({ token: victim }) });
+    const revoked = await fetch(`${server.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+      body: new URLSearchParams({ token: victim }),
+    });
     expect(revoked.status).toBe(200);
 
     const response = await feed(reader, start.cursor);

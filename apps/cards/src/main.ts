@@ -10,7 +10,11 @@ runService('cards', async () => {
     name: 'cards',
     module: CardsAppModule.forRoot(env),
     logLevel: env.LOG_LEVEL,
-    openApi: { title: 'Trustline cards', description: 'Payment cards of bank customers, in minor units (masked numbers only). Every route but /health/* needs an access token for urn:trustline:cards; the TCP microservice (and NATS, when NATS_URL is set) answers `cards.by-customer`.' },
+    openApi: {
+      title: 'Trustline cards',
+      description:
+        'Payment cards of bank customers, in minor units (masked numbers only). Every route but /health/* needs an access token for urn:trustline:cards; the TCP microservice (and NATS, when NATS_URL is set) answers `cards.by-customer`.',
+    },
     // TCP always (no broker needed); NATS too when NATS_URL is set (the infra profile, compose). The same
     // guard checks the token on both: envelope on TCP, message headers on NATS.
     microservice: [

@@ -4,7 +4,16 @@ import { headers as natsHeaders } from 'nats';
 import { rpcEnvelope } from '@trustline/security';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientCredentialsToken, freePort, natsServerBinary, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer } from '../../../tools/testing/processes';
+import {
+  clientCredentialsToken,
+  freePort,
+  natsServerBinary,
+  type RunningNats,
+  type RunningProcess,
+  startApp,
+  startAuthServer,
+  startNatsServer,
+} from '../../../tools/testing/processes';
 
 const AUDIENCE = 'urn:trustline:cards';
 
@@ -36,7 +45,11 @@ interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-async function call<T = Record<string, unknown>>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -56,7 +69,13 @@ beforeAll(async () => {
   // demo-cli may only read: a writer client is registered the way an operator would, through the CLI.
   const registered = auth.run('cli.js', [
     'clients:register',
-    JSON.stringify({ clientId: 'cards-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [AUDIENCE], allowedScopes: ['cards:read', 'cards:write'] }),
+    JSON.stringify({
+      clientId: 'cards-writer',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      audiences: [AUDIENCE],
+      allowedScopes: ['cards:read', 'cards:write'],
+    }),
   ]);
   const rpcPort = await freePort();
   // Where nats-server is installed (this machine, CI), cards answers on NATS too.

@@ -15,9 +15,16 @@ beforeAll(async () => {
   system = await startSystem();
   const registered = system.auth.run('cli.js', [
     'clients:register',
-    JSON.stringify({ clientId: 'e2e-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: Object.values(AUDIENCES), allowedScopes: SERVICES.flatMap((service) => [`${service}:read`, `${service}:write`]) }),
+    JSON.stringify({
+      clientId: 'e2e-writer',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      audiences: Object.values(AUDIENCES),
+      allowedScopes: SERVICES.flatMap((service) => [`${service}:read`, `${service}:write`]),
+    }),
   ]);
-  for (const service of SERVICES) writers[service] = await clientCredentialsToken(system.issuer, 'e2e-writer', AUDIENCES[service], `${service}:read ${service}:write`, String(registered.client_secret));
+  for (const service of SERVICES)
+    writers[service] = await clientCredentialsToken(system.issuer, 'e2e-writer', AUDIENCES[service], `${service}:read ${service}:write`, String(registered.client_secret));
 });
 
 afterAll(async () => system?.stop());
@@ -41,18 +48,52 @@ const validBodies: Record<ServiceName, Record<string, unknown>> = {
 };
 
 const cases: { name: string; send(base: string, service: ServiceName, token: string): Promise<number> }[] = [
-  { name: 'malformed JSON', send: (base, service, token) => raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"customerId": "x",' }) },
-  { name: 'JSON of the wrong shape (an array)', send: (base, service, token) => raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '[1,2,3]' }) },
+  {
+    name: 'malformed JSON',
+    send: (base, service, token) =>
+      raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"customerId": "x",' }),
+  },
+  {
+    name: 'JSON of the wrong shape (an array)',
+    send: (base, service, token) =>
+      raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '[1,2,3]' }),
+  },
   { name: 'unknown fields', send: async (base, service, token) => (await call(base, 'POST', `/api/${service}`, token, { ...validBodies[service], isAdmin: true })).status },
-  { name: 'negative and fractional money', send: async (base, service, token) => (await call(base, 'POST', `/api/${service}`, token, { ...validBodies[service], balance: -1, amount: 10.5, limit: -5 })).status },
-  { name: 'a wrong content type', send: (base, service, token) => raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: JSON.stringify(validBodies[service]) }) },
-  { name: 'an oversized body (100 KiB)', send: (base, service, token) => raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(100 * 1024) }, body: JSON.stringify({ ...validBodies[service], name: 'x'.repeat(100 * 1024 - 200) }).slice(0, 100 * 1024).padEnd(100 * 1024, ' ') }) },
-  { name: 'oversized headers (40 KiB)', send: (base, service, token) => raw(base, `/api/${service}/me`, { headers: { authorization: `Bearer ${token}`, 'x-padding': 'x'.repeat(40 * 1024) } }) },
+  {
+    name: 'negative and fractional money',
+    send: async (base, service, token) => (await call(base, 'POST', `/api/${service}`, token, { ...validBodies[service], balance: -1, amount: 10.5, limit: -5 })).status,
+  },
+  {
+    name: 'a wrong content type',
+    send: (base, service, token) =>
+      raw(base, `/api/${service}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/plain' }, body: JSON.stringify(validBodies[service]) }),
+  },
+  {
+    name: 'an oversized body (100 KiB)',
+    send: (base, service, token) =>
+      raw(base, `/api/${service}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': String(100 * 1024) },
+        body: JSON.stringify({ ...validBodies[service], name: 'x'.repeat(100 * 1024 - 200) })
+          .slice(0, 100 * 1024)
+          .padEnd(100 * 1024, ' '),
+      }),
+  },
+  {
+    name: 'oversized headers (40 KiB)',
+    send: (base, service, token) => raw(base, `/api/${service}/me`, { headers: { authorization: `Bearer ${token}`, 'x-padding': 'x'.repeat(40 * 1024) } }),
+  },
   { name: 'an invalid id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/not-a-uuid`, token)).status },
   { name: 'an SQL-injection-shaped id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/${encodeURIComponent("1' OR '1'='1")}`, token)).status },
-  { name: 'an SQL-injection-shaped query', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}?customerId=${encodeURIComponent("x' OR 1=1; DROP TABLE accounts; --")}`, token)).status },
+  {
+    name: 'an SQL-injection-shaped query',
+    send: async (base, service, token) => (await call(base, 'GET', `/api/${service}?customerId=${encodeURIComponent("x' OR 1=1; DROP TABLE accounts; --")}`, token)).status,
+  },
   { name: 'an unknown route', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/${'00000000-0000-4000-8000-000000000000'}/nowhere`, token)).status },
-  { name: 'an unknown method', send: async (base, service, token) => (await call(base, 'PUT', `/api/${service}/00000000-0000-4000-8000-000000000000`, token, validBodies[service])).status },
+  {
+    name: 'an unknown method',
+    send: async (base, service, token) => (await call(base, 'PUT', `/api/${service}/00000000-0000-4000-8000-000000000000`, token, validBodies[service])).status,
+  },
 ];
 
 const hops = SERVICES.flatMap((service) => [

@@ -57,7 +57,14 @@ describe('planned rotation', () => {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
 
       // Second rotation: an administrator through the admin API (takes effect in that process at once).
-      const admin = await loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+      const admin = await loginUser({
+        issuer: system.issuer,
+        redirectUri: system.portalRedirectUri,
+        username: 'admin',
+        password: 'admin-demo-password',
+        resources: ['urn:trustline:auth'],
+        scope: 'openid admin',
+      });
       const adminToken = admin.accessTokens['urn:trustline:auth'];
       const rotated = await call(system.issuer, 'POST', '/admin/keys/rotate', adminToken);
       expect(rotated.status).toBe(200);
@@ -76,7 +83,13 @@ describe('planned rotation', () => {
     // The token from before both rotations is still good everywhere: its key is retired, not gone.
     for (const base of hops('accounts')) expect((await call(base, 'GET', '/api/accounts/me', before)).status).toBe(200);
     // A customer cannot rotate keys.
-    const alice = await loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: [AUDIENCES.accounts] });
+    const alice = await loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username: 'alice',
+      password: 'alice-demo-password',
+      resources: [AUDIENCES.accounts],
+    });
     expect((await call(system.issuer, 'POST', '/admin/keys/rotate', alice.accessTokens[AUDIENCES.accounts])).status).toBe(401);
   });
 });

@@ -64,7 +64,11 @@ describe.each(transports)('customer details, accounts → cards over $transport'
     expect(response.headers.get('x-request-id')).toBe(requestId);
     // The gateway relayed it to accounts, and accounts passed it on its own call to loans, with the
     // W3C trace id: the same two ids on the request's log lines in every service.
-    const linesOf = (output: string) => output.split('\n').filter((line) => line.includes(requestId)).map((line) => JSON.parse(line) as { traceId?: string });
+    const linesOf = (output: string) =>
+      output
+        .split('\n')
+        .filter((line) => line.includes(requestId))
+        .map((line) => JSON.parse(line) as { traceId?: string });
     const accountsLines = linesOf(system.services.accounts.output());
     const loansLines = linesOf(system.services.loans.output());
     expect(accountsLines.length).toBeGreaterThan(0);

@@ -53,9 +53,13 @@ describe('metrics', () => {
 
 describe('the API description at the gateway', () => {
   it('covers every service route, each with its audience, and the bearer security scheme', async () => {
-    const document = (await (await fetch(`${system.gateway.url}/docs/openapi.json`)).json()) as { paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>; 'x-unavailable'?: string[] };
+    const document = (await (await fetch(`${system.gateway.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>;
+      'x-unavailable'?: string[];
+    };
     expect(document['x-unavailable']).toBeUndefined();
-    for (const path of ['/api/accounts/me', '/api/accounts/customers/{customerId}/details', '/api/loans/{id}', '/api/cards']) expect(Object.keys(document.paths), path).toContain(path);
+    for (const path of ['/api/accounts/me', '/api/accounts/customers/{customerId}/details', '/api/loans/{id}', '/api/cards'])
+      expect(Object.keys(document.paths), path).toContain(path);
     expect(document.paths['/api/cards'].post['x-trustline-audience']).toBe(AUDIENCES.cards);
   });
 });
@@ -76,13 +80,23 @@ describe('graceful shutdown', () => {
   it('finishes the requests in flight when told to stop: every acknowledged write is stored, none half-done', async () => {
     const registered = system.auth.run('cli.js', [
       'clients:register',
-      JSON.stringify({ clientId: 'shutdown-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [AUDIENCES.loans], allowedScopes: ['loans:read', 'loans:write'] }),
+      JSON.stringify({
+        clientId: 'shutdown-writer',
+        tokenEndpointAuthMethod: 'client_secret_basic',
+        grantTypes: ['client_credentials'],
+        audiences: [AUDIENCES.loans],
+        allowedScopes: ['loans:read', 'loans:write'],
+      }),
     ]);
     const token = await clientCredentialsToken(system.issuer, 'shutdown-writer', AUDIENCES.loans, 'loans:read loans:write', String(registered.client_secret));
     const customerId = `shutdown-${Date.now()}`;
     const loans = system.services.loans;
     const writes = Array.from({ length: 40 }, (_, index) =>
-      fetch(`${loans.url}/api/loans`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ customerId, amount: 100 + index, currency: 'EUR' }) }).then(
+      fetch(`${loans.url}/api/loans`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ customerId, amount: 100 + index, currency: 'EUR' }),
+      }).then(
         (response) => response.status,
         () => 'not accepted',
       ),
@@ -93,7 +107,10 @@ describe('graceful shutdown', () => {
     const acknowledged = outcomes.filter((outcome) => outcome === 201).length;
     // Accepted and finished (201), or refused cleanly before any work: 503 from Fastify once closing
     // began (a request on a kept-alive connection), or no connection at all. Never a 500 or a reset.
-    expect(outcomes.every((outcome) => outcome === 201 || outcome === 503 || outcome === 'not accepted'), JSON.stringify(outcomes)).toBe(true);
+    expect(
+      outcomes.every((outcome) => outcome === 201 || outcome === 503 || outcome === 'not accepted'),
+      JSON.stringify(outcomes),
+    ).toBe(true);
     await loans.restart();
     const stored = await call(loans.url, 'GET', `/api/loans?customerId=${customerId}`, token);
     expect((stored.body as unknown[]).length).toBe(acknowledged);

@@ -13,7 +13,9 @@ afterAll(async () => system?.stop());
 
 describe('the auth server stopped', () => {
   it('already-issued tokens still verify at the gateway and at every service (cached keys); new logins fail cleanly', async () => {
-    const tokens = Object.fromEntries(await Promise.all(SERVICES.map(async (service) => [service, await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`)])));
+    const tokens = Object.fromEntries(
+      await Promise.all(SERVICES.map(async (service) => [service, await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`)])),
+    );
     await system.auth.halt();
     try {
       for (const service of SERVICES) {
@@ -21,7 +23,9 @@ describe('the auth server stopped', () => {
         expect((await call(system.services[service].url, 'GET', `/api/${service}/me`, tokens[service])).status, `${service} directly`).toBe(200);
       }
       // Nothing can be issued: the login fails at once with a connection error, nothing hangs.
-      await expect(loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: [AUDIENCES.accounts] })).rejects.toThrow();
+      await expect(
+        loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: [AUDIENCES.accounts] }),
+      ).rejects.toThrow();
       // An unknown kid cannot be looked up now: refused, not crashed.
       expect((await call(system.gateway.url, 'GET', '/api/accounts/me', 'eyJhbGciOiJFUzI1NiIsInR5cCI6ImF0K2p3dCIsImtpZCI6Im5ldy1rZXkifQ.e30.AAAA')).status).toBe(401);
       // Still ready: readiness means "can verify", and the keys are held.
@@ -29,7 +33,13 @@ describe('the auth server stopped', () => {
     } finally {
       await system.auth.restart();
     }
-    const afterwards = await loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: [AUDIENCES.accounts] });
+    const afterwards = await loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username: 'alice',
+      password: 'alice-demo-password',
+      resources: [AUDIENCES.accounts],
+    });
     expect((await call(system.gateway.url, 'GET', '/api/accounts/me', afterwards.accessTokens[AUDIENCES.accounts])).status).toBe(200);
   });
 });
@@ -56,7 +66,13 @@ describe('a service stopped', () => {
 
 describe('concurrent writes through the gateway', () => {
   it('50 parallel deposits to one account lose nothing (each retries on 409 with the version it re-read)', async () => {
-    const alice = await loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: [AUDIENCES.accounts] });
+    const alice = await loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username: 'alice',
+      password: 'alice-demo-password',
+      resources: [AUDIENCES.accounts],
+    });
     const token = alice.accessTokens[AUDIENCES.accounts];
     const opened = await call(system.gateway.url, 'POST', '/api/accounts', token, { name: 'Concurrency', currency: 'EUR', balance: 0 });
     expect(opened.status).toBe(201);

@@ -22,7 +22,14 @@ describe.each(profiles)('revocation $name', ({ nats, pollMs }) => {
 
   beforeAll(async () => {
     system = await startSystem({ nats, revocationPollMs: pollMs });
-    const admin = await loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+    const admin = await loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username: 'admin',
+      password: 'admin-demo-password',
+      resources: ['urn:trustline:auth'],
+      scope: 'openid admin',
+    });
     adminToken = admin.accessTokens['urn:trustline:auth'];
   });
 
@@ -30,12 +37,21 @@ describe.each(profiles)('revocation $name', ({ nats, pollMs }) => {
     if (timings.length) {
       const worst = new Map<string, number>();
       for (const timing of timings) worst.set(timing.what, Math.max(worst.get(timing.what) ?? 0, timing.ms));
-      console.log(`revocation ${nats ? 'with NATS' : `by pull every ${pollMs} ms`}: slowest hop per kind (ms from the revoking call): ${JSON.stringify(Object.fromEntries(worst))}`);
+      console.log(
+        `revocation ${nats ? 'with NATS' : `by pull every ${pollMs} ms`}: slowest hop per kind (ms from the revoking call): ${JSON.stringify(Object.fromEntries(worst))}`,
+      );
     }
     await system?.stop();
   });
 
-  const login = () => loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username: 'alice', password: 'alice-demo-password', resources: SERVICES.map((service) => AUDIENCES[service]) });
+  const login = () =>
+    loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username: 'alice',
+      password: 'alice-demo-password',
+      resources: SERVICES.map((service) => AUDIENCES[service]),
+    });
   const hops = (service: ServiceName) => [
     { hop: `gateway /api/${service}`, base: system.gateway.url },
     { hop: service, base: system.services[service].url },
@@ -62,11 +78,17 @@ describe.each(profiles)('revocation $name', ({ nats, pollMs }) => {
   const nextSecond = () => new Promise((resolve) => setTimeout(resolve, 1_100 - (Date.now() % 1000)));
 
   it('of one access token (RFC 7009)', async () => {
-    const tokens = await Promise.all(SERVICES.map(async (service) => ({ service, token: await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`) })));
+    const tokens = await Promise.all(
+      SERVICES.map(async (service) => ({ service, token: await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`) })),
+    );
     await acceptedEverywhere(tokens);
     const started = Date.now();
     for (const { token } of tokens) {
-      const response = await fetch(`${system.issuer}/token/revocation`, { method: 'POST', headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret'), 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
+      const response = await fetch(`${system.issuer}/token/revocation`, {
+        method: 'POST',
+        headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
       expect(response.status).toBe(200);
     }
     await refusedEverywhere('jti', started, tokens);
@@ -93,7 +115,9 @@ describe.each(profiles)('revocation $name', ({ nats, pollMs }) => {
   });
 
   it('of every token of a client (operator command); a new token works', async () => {
-    const tokens = await Promise.all(SERVICES.map(async (service) => ({ service, token: await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`) })));
+    const tokens = await Promise.all(
+      SERVICES.map(async (service) => ({ service, token: await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES[service], `${service}:read`) })),
+    );
     await acceptedEverywhere(tokens);
     const started = Date.now();
     await system.auth.runAsync('cli.js', ['clients:revoke-tokens', 'demo-cli']);

@@ -48,7 +48,10 @@ describe('refresh tokens', () => {
     expect((await refreshGrant(system.issuer, String(rotated.body.refresh_token), AUDIENCES.accounts)).body.error).toBe('invalid_grant');
 
     // Every access token of the grant, the freshly rotated one included, is refused everywhere.
-    const grantTokens = [...SERVICES.map((service) => ({ service, token: session.accessTokens[AUDIENCES[service]] })), { service: 'accounts' as const, token: String(rotated.body.access_token) }];
+    const grantTokens = [
+      ...SERVICES.map((service) => ({ service, token: session.accessTokens[AUDIENCES[service]] })),
+      { service: 'accounts' as const, token: String(rotated.body.access_token) },
+    ];
     for (const { service, token } of grantTokens) {
       for (const hop of hops(service)) {
         expect(await eventually(async () => (await statusAt(hop.base, service, token)) === 401), `${hop.name} still accepts a token of the revoked grant`).toBe(true);
@@ -63,7 +66,7 @@ describe('refresh tokens', () => {
 });
 
 describe('revocation (RFC 7009)', () => {
-  it('of one access token is honoured by the gateway and the service; the grant\'s other tokens keep working', async () => {
+  it("of one access token is honoured by the gateway and the service; the grant's other tokens keep working", async () => {
     const session = await login();
     const accountsToken = session.accessTokens[AUDIENCES.accounts];
     expect(await revokeAsPortal(system.issuer, accountsToken, 'access_token')).toBe(200);

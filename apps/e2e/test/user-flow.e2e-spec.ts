@@ -7,7 +7,8 @@ let alice: UserLogin;
 let bob: UserLogin;
 
 const allAudiences = SERVICES.map((service) => AUDIENCES[service]);
-const login = (username: string) => loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username, password: `${username}-demo-password`, resources: allAudiences });
+const login = (username: string) =>
+  loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username, password: `${username}-demo-password`, resources: allAudiences });
 
 beforeAll(async () => {
   system = await startSystem();
@@ -45,7 +46,7 @@ describe('a signed-in user through the gateway', () => {
 });
 
 describe('own data only', () => {
-  it("creates her own account, loan and card, and bob can neither list nor read them", async () => {
+  it('creates her own account, loan and card, and bob can neither list nor read them', async () => {
     const account = await call(system.gateway.url, 'POST', '/api/accounts', alice.accessTokens[AUDIENCES.accounts], { name: 'Everyday', currency: 'EUR', balance: 10_000 });
     expect(account.status).toBe(201);
     expect(account.body).toMatchObject({ customerId: alice.subject, balance: 10_000 });
@@ -74,7 +75,10 @@ describe('own data only', () => {
     expect(body.customerId).toBe(alice.subject);
     for (const kind of ['accounts', 'loans', 'cards'] as const) {
       expect(body[kind].length, kind).toBeGreaterThan(0);
-      expect(body[kind].every((entry) => entry.customerId === alice.subject), kind).toBe(true);
+      expect(
+        body[kind].every((entry) => entry.customerId === alice.subject),
+        kind,
+      ).toBe(true);
     }
     const foreign = await call(system.gateway.url, 'GET', `/api/accounts/customers/${bob.subject}/details`, alice.accessTokens[AUDIENCES.accounts]);
     expect([403, 404]).toContain(foreign.status);

@@ -59,8 +59,16 @@ afterAll(async () => {
 /** A bad credential for `service`'s route: what it is, and how to make it (from a valid token when useful). */
 const attacks: { name: string; make(service: ServiceName): string | undefined; challenge: string }[] = [
   { name: 'no token at all', make: () => undefined, challenge: 'Bearer' },
-  { name: 'a token signed by an unknown key, naming our issuer', make: (service) => impostor.mint(AUDIENCES[service], { claims: { iss: system.issuer, scope: `${service}:read` } }), challenge: 'Bearer error="invalid_token"' },
-  { name: 'a token from another issuer', make: (service) => impostor.mint(AUDIENCES[service], { claims: { scope: `${service}:read` } }), challenge: 'Bearer error="invalid_token"' },
+  {
+    name: 'a token signed by an unknown key, naming our issuer',
+    make: (service) => impostor.mint(AUDIENCES[service], { claims: { iss: system.issuer, scope: `${service}:read` } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'a token from another issuer',
+    make: (service) => impostor.mint(AUDIENCES[service], { claims: { scope: `${service}:read` } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
   {
     name: 'alg none',
     make: (service) => {
@@ -99,16 +107,36 @@ const attacks: { name: string; make(service: ServiceName): string | undefined; c
     make: (service) => valid[SERVICES.find((other) => other !== service)!],
     challenge: 'Bearer error="invalid_token"',
   },
-  { name: 'a token of another type (typ JWT, like an ID token)', make: (service) => impostor.mint(AUDIENCES[service], { header: { typ: 'JWT' } }), challenge: 'Bearer error="invalid_token"' },
+  {
+    name: 'a token of another type (typ JWT, like an ID token)',
+    make: (service) => impostor.mint(AUDIENCES[service], { header: { typ: 'JWT' } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
   // Signed by the real key, so only the claim or header check itself can refuse them.
-  { name: 'an expired token (real key, beyond the clock skew)', make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 120 } }), challenge: 'Bearer error="invalid_token"' },
-  { name: 'a token not yet valid (real key, nbf ahead)', make: (service) => genuine(service, { claims: { nbf: Math.floor(Date.now() / 1000) + 300 } }), challenge: 'Bearer error="invalid_token"' },
-  { name: 'a token issued in the future (real key)', make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) + 300, exp: Math.floor(Date.now() / 1000) + 600 } }), challenge: 'Bearer error="invalid_token"' },
+  {
+    name: 'an expired token (real key, beyond the clock skew)',
+    make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) - 600, exp: Math.floor(Date.now() / 1000) - 120 } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'a token not yet valid (real key, nbf ahead)',
+    make: (service) => genuine(service, { claims: { nbf: Math.floor(Date.now() / 1000) + 300 } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
+  {
+    name: 'a token issued in the future (real key)',
+    make: (service) => genuine(service, { claims: { iat: Math.floor(Date.now() / 1000) + 300, exp: Math.floor(Date.now() / 1000) + 600 } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
   { name: 'a wrong issuer (real key)', make: (service) => genuine(service, { claims: { iss: 'https://evil.example' } }), challenge: 'Bearer error="invalid_token"' },
   { name: 'typ JWT, the type of an ID token (real key)', make: (service) => genuine(service, { header: { typ: 'JWT' } }), challenge: 'Bearer error="invalid_token"' },
   { name: 'no typ at all (real key)', make: (service) => genuine(service, { header: { typ: undefined } }), challenge: 'Bearer error="invalid_token"' },
   { name: 'a missing jti (real key)', make: (service) => genuine(service, { claims: { jti: undefined } }), challenge: 'Bearer error="invalid_token"' },
-  { name: 'a critical header it does not understand (real key)', make: (service) => genuine(service, { header: { crit: ['x-unknown'], 'x-unknown': true } }), challenge: 'Bearer error="invalid_token"' },
+  {
+    name: 'a critical header it does not understand (real key)',
+    make: (service) => genuine(service, { header: { crit: ['x-unknown'], 'x-unknown': true } }),
+    challenge: 'Bearer error="invalid_token"',
+  },
   { name: 'malformed segments', make: () => 'abc.def', challenge: 'Bearer error="invalid_token"' },
   { name: 'an oversized token', make: (service) => `${valid[service]!}${'A'.repeat(9000)}`, challenge: 'Bearer error="invalid_token"' },
 ];

@@ -2,7 +2,11 @@ import { baseServiceEnv, loadServiceEnv } from '@trustline/service-runtime';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
-const upstream = (fallback: string) => z.url({ protocol: /^https?$/ }).default(fallback).transform((value) => value.replace(/\/+$/, ''));
+const upstream = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .default(fallback)
+    .transform((value) => value.replace(/\/+$/, ''));
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 /**
@@ -21,12 +25,22 @@ export const gatewayEnvSchema = baseServiceEnv
     CORS_ORIGINS: z
       .string()
       .default('')
-      .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.url({ protocol: /^https?$/ }))),
     /** A downstream that has not answered within this long gets the caller a 504. */
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
     /** Largest request body relayed, in bytes (413 beyond it). */
-    BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(10 * 1024 * 1024)
+      .default(64 * 1024),
     /** Requests per minute per client address, counted before any token is verified. */
     RATE_LIMIT_PER_IP: perMinute(1200),
     /** Requests per minute per verified caller (a user, or an M2M client). */
@@ -37,7 +51,10 @@ export const gatewayEnvSchema = baseServiceEnv
     /** Set: rate-limit counters live in Redis, shared by every gateway replica (else in this process). */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     /** Prefix of this deployment's keys in a shared Redis. */
-    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('trustline:gateway:'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+      .default('trustline:gateway:'),
   })
   .refine((env) => Boolean(env.CLIENT_ID) === Boolean(env.CLIENT_SECRET), {
     message: 'CLIENT_ID and CLIENT_SECRET are set together or not at all',

@@ -12,7 +12,14 @@ runService('gateway', async () => {
   refuseDemoSecretInProduction(env, 'gateway');
   const redis = rateLimitStore(env);
   await connectRateLimitStore(redis);
-  const app = await createService({ name: 'gateway', module: GatewayAppModule.forRoot(env, redis), logLevel: env.LOG_LEVEL, bodyLimit: env.BODY_LIMIT_BYTES, bodyParser: false, trustProxyHops: env.TRUST_PROXY_HOPS });
+  const app = await createService({
+    name: 'gateway',
+    module: GatewayAppModule.forRoot(env, redis),
+    logLevel: env.LOG_LEVEL,
+    bodyLimit: env.BODY_LIMIT_BYTES,
+    bodyParser: false,
+    trustProxyHops: env.TRUST_PROXY_HOPS,
+  });
   const fastify = app.getHttpAdapter().getInstance();
   streamRequestBodies(fastify, env.BODY_LIMIT_BYTES);
 

@@ -14,7 +14,14 @@ import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
 export function rateLimitStore(env: GatewayEnv): Redis | undefined {
   if (!env.REDIS_URL) return undefined;
   const logger = new Logger('RateLimits');
-  const redis = new Redis(env.REDIS_URL, { keyPrefix: env.REDIS_KEY_PREFIX, connectTimeout: 500, commandTimeout: 250, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const redis = new Redis(env.REDIS_URL, {
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    connectTimeout: 500,
+    commandTimeout: 250,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.warn(`Redis for rate limits unavailable: ${error.message}`);
@@ -72,6 +79,7 @@ export function perAddressRateLimit(env: GatewayEnv, redis: Redis | undefined) {
     ...(redis ? { redis, nameSpace: 'ip:', skipOnError: true } : {}),
     allowList: (request: { url: string }) => request.url.startsWith('/health/'),
     // The plugin throws what this returns; Nest's exception layer answers it like any other error.
-    errorResponseBuilder: (_request: unknown, context: { after: string }) => new HttpException({ error: 'rate_limited', message: `too many requests; retry in ${context.after}` }, 429),
+    errorResponseBuilder: (_request: unknown, context: { after: string }) =>
+      new HttpException({ error: 'rate_limited', message: `too many requests; retry in ${context.after}` }, 429),
   };
 }

@@ -52,12 +52,24 @@ beforeAll(async () => {
   auth = await startAuthServer();
   const accountsWriter = auth.run('cli.js', [
     'clients:register',
-    JSON.stringify({ clientId: 'gateway-test-accounts-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [ACCOUNTS], allowedScopes: ['accounts:write'] }),
+    JSON.stringify({
+      clientId: 'gateway-test-accounts-writer',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      audiences: [ACCOUNTS],
+      allowedScopes: ['accounts:write'],
+    }),
   ]);
   accountsWriterSecret = String(accountsWriter.client_secret);
   const writer = auth.run('cli.js', [
     'clients:register',
-    JSON.stringify({ clientId: 'gateway-test-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [LOANS], allowedScopes: ['loans:read', 'loans:write'] }),
+    JSON.stringify({
+      clientId: 'gateway-test-writer',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      audiences: [LOANS],
+      allowedScopes: ['loans:read', 'loans:write'],
+    }),
   ]);
   const [accountsUrl, deadPort] = await Promise.all([startFakeAccounts(), freePort()]);
   loans = await startApp({ name: 'loans', env: { ISSUER_URL: auth.issuer } });
@@ -180,7 +192,7 @@ describe('the gateway verifies every token before anything is relayed', () => {
     }
   });
 
-  it("refuses a token on a route whose service is not its audience (a loans token on /api/accounts)", async () => {
+  it('refuses a token on a route whose service is not its audience (a loans token on /api/accounts)', async () => {
     const before = seen.length;
     const answer = await call('/api/accounts/me', { token: loansRead });
     expect(answer.status).toBe(401);
@@ -190,7 +202,12 @@ describe('the gateway verifies every token before anything is relayed', () => {
   });
 
   it('needs the write scope for anything but reads (403 insufficient_scope)', async () => {
-    const answer = await call('/api/loans', { method: 'POST', token: loansRead, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'c-1', amount: 100, currency: 'EUR' }) });
+    const answer = await call('/api/loans', {
+      method: 'POST',
+      token: loansRead,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'c-1', amount: 100, currency: 'EUR' }),
+    });
     expect(answer.status).toBe(403);
     expect(answer.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="loans:write"');
   });
@@ -226,7 +243,14 @@ describe('relaying', () => {
 
   it('drops hop-by-hop headers, including those the caller names in Connection', async () => {
     const answer = await raw('/api/accounts/me', {
-      headers: { authorization: `Bearer ${accountsRead}`, connection: 'keep-alive, x-hop-secret', 'x-hop-secret': 'for the gateway only', 'keep-alive': 'timeout=5', te: 'trailers', 'proxy-authorization': 'Basic c2VjcmV0' },
+      headers: {
+        authorization: `Bearer ${accountsRead}`,
+        connection: 'keep-alive, x-hop-secret',
+        'x-hop-secret': 'for the gateway only',
+        'keep-alive': 'timeout=5',
+        te: 'trailers',
+        'proxy-authorization': 'Basic c2VjcmV0',
+      },
     });
     expect(answer.status).toBe(200);
     const upstream = seen.at(-1)!;
@@ -245,7 +269,12 @@ describe('relaying', () => {
     const me = await call('/api/loans/me', { token: loansRead });
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ kind: 'client', clientId: 'demo-cli', audience: LOANS });
-    const created = await call('/api/loans', { method: 'POST', token: loansWrite, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ customerId: 'customer-gw', amount: 25_000, currency: 'EUR' }) });
+    const created = await call('/api/loans', {
+      method: 'POST',
+      token: loansWrite,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ customerId: 'customer-gw', amount: 25_000, currency: 'EUR' }),
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ customerId: 'customer-gw', amount: 25_000, outstanding: 25_000 });
     expect(created.headers.get('location')).toBe(`/api/loans/${String(created.body?.id)}`);
@@ -286,9 +315,18 @@ describe('paths and bodies the gateway refuses', () => {
 
   it('refuses an oversized declared body (413) and a body of unknown length (411) without relaying', async () => {
     const before = seen.length;
-    const large = await raw('/api/accounts', { method: 'POST', headers: { authorization: `Bearer ${accountsRead}`, 'content-type': 'application/json', 'content-length': String(70 * 1024) }, body: 'x'.repeat(70 * 1024) });
+    const large = await raw('/api/accounts', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accountsRead}`, 'content-type': 'application/json', 'content-length': String(70 * 1024) },
+      body: 'x'.repeat(70 * 1024),
+    });
     expect(large.status).toBe(413);
-    const chunked = await raw('/api/accounts', { method: 'POST', headers: { authorization: `Bearer ${accountsRead}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, body: '{}', chunked: true });
+    const chunked = await raw('/api/accounts', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accountsRead}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: '{}',
+      chunked: true,
+    });
     expect(chunked.status).toBe(411);
     expect(JSON.parse(chunked.body)).toMatchObject({ error: 'length_required' });
     expect(JSON.parse(large.body)).toMatchObject({ error: 'payload_too_large' });
@@ -358,7 +396,13 @@ describe('rate limits', () => {
     limited = await startApp({
       name: 'gateway',
       database: false,
-      env: { ISSUER_URL: auth.issuer, ACCOUNTS_URL: `http://127.0.0.1:${(fakeAccounts.address() as AddressInfo).port}`, LOANS_URL: loans.url, RATE_LIMIT_PER_CALLER: '3', RATE_LIMIT_PER_IP: '10' },
+      env: {
+        ISSUER_URL: auth.issuer,
+        ACCOUNTS_URL: `http://127.0.0.1:${(fakeAccounts.address() as AddressInfo).port}`,
+        LOANS_URL: loans.url,
+        RATE_LIMIT_PER_CALLER: '3',
+        RATE_LIMIT_PER_IP: '10',
+      },
     });
   });
   afterAll(async () => limited?.stop());
@@ -370,7 +414,7 @@ describe('rate limits', () => {
     for (let i = 0; i < 4; i += 1) statuses.push((await through(accountsRead)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
     // Another caller from the same address still has its own budget...
-    expect((await through(loansWrite.replace(/.$/, '')).then((r) => r.status))).toBe(401);
+    expect(await through(loansWrite.replace(/.$/, '')).then((r) => r.status)).toBe(401);
     const other = await clientCredentialsToken(auth.issuer, 'demo-cli', LOANS, 'loans:read');
     expect((await fetch(`${limited.url}/api/loans/me`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
     // ...until the address's own limit (10 a minute) is spent, junk tokens included.
@@ -411,7 +455,12 @@ describe('the demo portal (static files at /)', () => {
 
 describe('rate limits with Redis', () => {
   const throughLimited = (url: string, token: string) => fetch(`${url}/api/accounts/me`, { headers: { authorization: `Bearer ${token}` } });
-  const limitedEnv = () => ({ ISSUER_URL: auth.issuer, ACCOUNTS_URL: `http://127.0.0.1:${(fakeAccounts.address() as AddressInfo).port}`, RATE_LIMIT_PER_CALLER: '3', RATE_LIMIT_PER_IP: '1000' });
+  const limitedEnv = () => ({
+    ISSUER_URL: auth.issuer,
+    ACCOUNTS_URL: `http://127.0.0.1:${(fakeAccounts.address() as AddressInfo).port}`,
+    RATE_LIMIT_PER_CALLER: '3',
+    RATE_LIMIT_PER_IP: '1000',
+  });
 
   it('fail open when Redis does not answer: counters are not worth an outage, and no check depends on them', async () => {
     const deadRedis = await freePort();
@@ -431,7 +480,9 @@ describe('rate limits with Redis', () => {
     const [a, b] = await Promise.all([startApp({ name: 'gateway', database: false, env }), startApp({ name: 'gateway', database: false, env })]);
     try {
       const token = await clientCredentialsToken(auth.issuer, 'demo-cli', ACCOUNTS, 'accounts:read');
-      const statuses = [await throughLimited(a.url, token), await throughLimited(b.url, token), await throughLimited(a.url, token), await throughLimited(b.url, token)].map((response) => response.status);
+      const statuses = [await throughLimited(a.url, token), await throughLimited(b.url, token), await throughLimited(a.url, token), await throughLimited(b.url, token)].map(
+        (response) => response.status,
+      );
       expect(statuses).toEqual([200, 200, 200, 429]);
     } finally {
       await Promise.all([a.stop(), b.stop()]);
@@ -443,7 +494,13 @@ describe('the aggregated API description', () => {
   it("merges the services' OpenAPI documents, with the gateway as server and each route's audience", async () => {
     const answer = await fetch(`${gateway.url}/docs/openapi.json`);
     expect(answer.status).toBe(200);
-    const document = (await answer.json()) as { openapi: string; servers: { url: string }[]; paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>; components: { securitySchemes: Record<string, unknown> }; 'x-unavailable'?: string[] };
+    const document = (await answer.json()) as {
+      openapi: string;
+      servers: { url: string }[];
+      paths: Record<string, Record<string, { 'x-trustline-audience'?: string }>>;
+      components: { securitySchemes: Record<string, unknown> };
+      'x-unavailable'?: string[];
+    };
     expect(document.openapi).toBe('3.0.0');
     expect(document.servers).toEqual([{ url: PORTAL_ORIGIN }]);
     expect(document.paths['/api/loans/{id}'].get['x-trustline-audience']).toBe(LOANS);

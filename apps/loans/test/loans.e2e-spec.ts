@@ -27,11 +27,19 @@ interface Answer<T = Record<string, unknown>> {
   body: T;
 }
 
-async function call<T = Record<string, unknown>>(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+async function call<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${loans.url}${path}`, { method, headers, body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body) });
+  const response = await fetch(`${loans.url}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
+  });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
@@ -45,7 +53,13 @@ beforeAll(async () => {
   // demo-cli may only read: a writer client is registered the way an operator would, through the CLI.
   const registered = auth.run('cli.js', [
     'clients:register',
-    JSON.stringify({ clientId: 'loans-writer', tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences: [AUDIENCE], allowedScopes: ['loans:read', 'loans:write'] }),
+    JSON.stringify({
+      clientId: 'loans-writer',
+      tokenEndpointAuthMethod: 'client_secret_basic',
+      grantTypes: ['client_credentials'],
+      audiences: [AUDIENCE],
+      allowedScopes: ['loans:read', 'loans:write'],
+    }),
   ]);
   // The service follows the revocation feed with its own demo credentials, polling fast for the test.
   loans = await startApp({ name: 'loans', env: { ISSUER_URL: auth.issuer, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', REVOCATION_POLL_MS: '200' } });
@@ -107,7 +121,18 @@ describe('health and token checks', () => {
   it('shows the verified principal at /me, never the token', async () => {
     const answer = await call('GET', '/api/loans/me', { token: readToken });
     expect(answer.status).toBe(200);
-    expect(answer.body).toMatchObject({ kind: 'client', sub: 'demo-cli', subject: 'demo-cli', client_id: 'demo-cli', clientId: 'demo-cli', scope: 'loans:read', scopes: ['loans:read'], aud: AUDIENCE, audience: AUDIENCE, roles: [] });
+    expect(answer.body).toMatchObject({
+      kind: 'client',
+      sub: 'demo-cli',
+      subject: 'demo-cli',
+      client_id: 'demo-cli',
+      clientId: 'demo-cli',
+      scope: 'loans:read',
+      scopes: ['loans:read'],
+      aud: AUDIENCE,
+      audience: AUDIENCE,
+      roles: [],
+    });
     expect(JSON.stringify(answer.body)).not.toContain(readToken.split('.')[2]);
     expect(loans.output()).not.toContain(readToken.split('.')[2]);
   });

@@ -37,7 +37,7 @@ const PRINCIPALS = new WeakMap<object, Principal>();
 
 /** Where the guard leaves the principal: the HTTP request, or the RPC context of one message. */
 export function principalCarrier(context: ExecutionContext): object {
-  return context.getType() === 'rpc' ? (context.switchToRpc().getContext() as object) ?? context.switchToRpc().getData() : context.switchToHttp().getRequest();
+  return context.getType() === 'rpc' ? ((context.switchToRpc().getContext() as object) ?? context.switchToRpc().getData()) : context.switchToHttp().getRequest();
 }
 
 export function attachPrincipal(context: ExecutionContext, principal: Principal): void {

@@ -115,16 +115,36 @@ describe('SecurityModule over HTTP', () => {
     ['issued in the future', () => issuer.mint(AUDIENCE, { claims: { iat: now() + 600, exp: now() + 900, scope: 'accounts:read' } })],
     ['unknown kid', () => issuer.mint(AUDIENCE, { header: { kid: 'unknown-kid' }, claims: { scope: 'accounts:read' } })],
     ['no kid', () => issuer.mint(AUDIENCE, { header: { kid: undefined }, claims: { scope: 'accounts:read' } })],
-    ['embedded jwk header (attacker key)', () => {
-      const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      return issuer.mint(AUDIENCE, { signingKey: attacker.privateKey, header: { jwk: attacker.publicKey.export({ format: 'jwk' }), kid: undefined }, claims: { scope: 'accounts:read' } });
-    }],
-    ['jku header pointing elsewhere', () => issuer.mint(AUDIENCE, { signingKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, header: { jku: 'https://evil.example/jwks' }, claims: { scope: 'accounts:read' } })],
-    ['tampered payload', () => {
-      const [header, , signature] = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:read' } }).split('.');
-      const payload = Buffer.from(JSON.stringify({ iss: issuer.issuer, aud: AUDIENCE, sub: 'admin', client_id: 'x', scope: 'accounts:read', iat: now(), exp: now() + 300, jti: 'j' })).toString('base64url');
-      return `${header}.${payload}.${signature}`;
-    }],
+    [
+      'embedded jwk header (attacker key)',
+      () => {
+        const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        return issuer.mint(AUDIENCE, {
+          signingKey: attacker.privateKey,
+          header: { jwk: attacker.publicKey.export({ format: 'jwk' }), kid: undefined },
+          claims: { scope: 'accounts:read' },
+        });
+      },
+    ],
+    [
+      'jku header pointing elsewhere',
+      () =>
+        issuer.mint(AUDIENCE, {
+          signingKey: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey,
+          header: { jku: 'https://evil.example/jwks' },
+          claims: { scope: 'accounts:read' },
+        }),
+    ],
+    [
+      'tampered payload',
+      () => {
+        const [header, , signature] = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:read' } }).split('.');
+        const payload = Buffer.from(
+          JSON.stringify({ iss: issuer.issuer, aud: AUDIENCE, sub: 'admin', client_id: 'x', scope: 'accounts:read', iat: now(), exp: now() + 300, jti: 'j' }),
+        ).toString('base64url');
+        return `${header}.${payload}.${signature}`;
+      },
+    ],
     ['missing jti', () => issuer.mint(AUDIENCE, { claims: { jti: undefined, scope: 'accounts:read' } })],
     ['malformed: two segments', () => 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0'],
     ['malformed: not base64url', () => 'abc.$$$.def'],
@@ -207,7 +227,10 @@ describe('SecurityModule over RPC (TCP envelope)', () => {
     expect(ok).toEqual({ n: 7, subject: 'accounts-service' });
 
     await expect(firstValueFrom(rpc.send('accounts.ping', { data: { n: 1 } }))).rejects.toMatchObject({ status: 401, error: 'invalid_request' });
-    await expect(firstValueFrom(rpc.send('accounts.ping', rpcEnvelope(bearer(issuer.mintUnsigned(AUDIENCE)), { n: 1 })))).rejects.toMatchObject({ status: 401, error: 'invalid_token' });
+    await expect(firstValueFrom(rpc.send('accounts.ping', rpcEnvelope(bearer(issuer.mintUnsigned(AUDIENCE)), { n: 1 })))).rejects.toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+    });
     const noScope = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:write' } });
     await expect(firstValueFrom(rpc.send('accounts.ping', rpcEnvelope(bearer(noScope), { n: 1 })))).rejects.toMatchObject({ status: 403, error: 'insufficient_scope' });
   });

@@ -22,7 +22,7 @@ export interface M2mCredentials {
 export interface SecurityModuleAsyncOptions {
   imports?: DynamicModule['imports'];
   inject?: unknown[];
-  useFactory: (...args: never[]) => SecurityModuleOptions & { m2m?: M2mCredentials } | Promise<SecurityModuleOptions & { m2m?: M2mCredentials }>;
+  useFactory: (...args: never[]) => (SecurityModuleOptions & { m2m?: M2mCredentials }) | Promise<SecurityModuleOptions & { m2m?: M2mCredentials }>;
 }
 
 const RAW_OPTIONS = Symbol('TRUSTLINE_SECURITY_RAW_OPTIONS');
@@ -69,7 +69,11 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
           onRefresh: (result) => options.observer.jwksRefresh?.(result),
         }),
     },
-    { provide: VerifiedTokenCache, inject: [SECURITY_OPTIONS, Denylist], useFactory: (options: ResolvedSecurityOptions, denylist: Denylist) => new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist) },
+    {
+      provide: VerifiedTokenCache,
+      inject: [SECURITY_OPTIONS, Denylist],
+      useFactory: (options: ResolvedSecurityOptions, denylist: Denylist) => new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist),
+    },
     {
       provide: TokenVerifier,
       inject: [SECURITY_OPTIONS, RemoteKeyStore, Denylist, VerifiedTokenCache],
@@ -113,7 +117,13 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
       inject: [RAW_OPTIONS, SECURITY_OPTIONS],
       useFactory: (raw: { m2m?: M2mCredentials }, options: ResolvedSecurityOptions) =>
         raw.m2m
-          ? new ClientCredentialsTokenClient({ issuer: options.issuer, authInternalUrl: options.authInternalUrl, ...raw.m2m, fetch: options.fetch, onTokenRequest: (outcome) => options.observer.m2mToken?.(outcome) })
+          ? new ClientCredentialsTokenClient({
+              issuer: options.issuer,
+              authInternalUrl: options.authInternalUrl,
+              ...raw.m2m,
+              fetch: options.fetch,
+              onTokenRequest: (outcome) => options.observer.m2mToken?.(outcome),
+            })
           : null,
     },
   ];

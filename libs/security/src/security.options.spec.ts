@@ -5,7 +5,13 @@ describe('resolveSecurityOptions (fail closed at boot)', () => {
   const base = { issuer: 'http://localhost:9000', audience: 'urn:trustline:accounts' };
 
   it('fills safe defaults', () => {
-    expect(resolveSecurityOptions(base)).toMatchObject({ algorithms: ['ES256'], clockToleranceSeconds: 30, maxTokenBytes: 8192, authInternalUrl: 'http://localhost:9000', globalGuard: true });
+    expect(resolveSecurityOptions(base)).toMatchObject({
+      algorithms: ['ES256'],
+      clockToleranceSeconds: 30,
+      maxTokenBytes: 8192,
+      authInternalUrl: 'http://localhost:9000',
+      globalGuard: true,
+    });
   });
 
   it.each([

@@ -53,7 +53,11 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   if (options.openApi) {
     const document = SwaggerModule.createDocument(
       app,
-      new DocumentBuilder().setTitle(options.openApi.title).setDescription(options.openApi.description).addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }).build(),
+      new DocumentBuilder()
+        .setTitle(options.openApi.title)
+        .setDescription(options.openApi.description)
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+        .build(),
     );
     // The document only (GET /docs/openapi.json): Swagger UI would need @fastify/static and a script-
     // serving page on every internal service; the gateway aggregates the documents for people.

@@ -57,7 +57,9 @@ export class HealthController {
     return this.health.check([
       ...(options.database && database ? [() => database.pingCheck('database', { timeout: 1_500 })] : []),
       ...(options.keys && signingKeys ? [() => signingKeys.check('signing_keys')] : []),
-      ...(options.natsUrl && microservices ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: { servers: [options.natsUrl] } as never, timeout: 1_500 })] : []),
+      ...(options.natsUrl && microservices
+        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: { servers: [options.natsUrl] } as never, timeout: 1_500 })]
+        : []),
     ]);
   }
 }

@@ -6,7 +6,16 @@ export { ServiceHealthModule, HealthController, type ServiceHealthOptions } from
 export { baseServiceEnv, loadServiceEnv, refuseDemoSecretInProduction, ServiceConfigurationError } from './service-env';
 // The bank services' shared HTTP conventions: ownership, domain errors as JSON, versions and idempotency.
 export { CUSTOMER_ID_PATTERN, isAdmin, mayActFor, targetCustomer } from './domain/customer-access';
-export { DomainError, ResourceNotFoundError, InvalidRequestError, ForeignCustomerError, VersionRequiredError, VersionConflictError, StateConflictError, BusinessRuleError } from './domain/domain-errors';
+export {
+  DomainError,
+  ResourceNotFoundError,
+  InvalidRequestError,
+  ForeignCustomerError,
+  VersionRequiredError,
+  VersionConflictError,
+  StateConflictError,
+  BusinessRuleError,
+} from './domain/domain-errors';
 export { DomainErrorFilter } from './domain/domain-error.filter';
 export { PrincipalView } from './domain/principal.view';
 export { entityTag, expectedVersion } from './domain/expected-version';

@@ -15,9 +15,24 @@ const httpDuration = new Histogram({
   buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [metricsRegistry],
 });
-const verifications = new Counter({ name: 'trustline_token_verifications_total', help: 'Access-token verifications by outcome (verified, cache_hit, or the refusal reason)', labelNames: ['outcome'] as const, registers: [metricsRegistry] });
-const jwksRefreshes = new Counter({ name: 'trustline_jwks_refreshes_total', help: "Fetches of the issuer's JWKS by result", labelNames: ['result'] as const, registers: [metricsRegistry] });
-const m2mTokens = new Counter({ name: 'trustline_m2m_token_requests_total', help: 'Machine-to-machine token lookups: cache_hit, issued (a token request) or error', labelNames: ['outcome'] as const, registers: [metricsRegistry] });
+const verifications = new Counter({
+  name: 'trustline_token_verifications_total',
+  help: 'Access-token verifications by outcome (verified, cache_hit, or the refusal reason)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+const jwksRefreshes = new Counter({
+  name: 'trustline_jwks_refreshes_total',
+  help: "Fetches of the issuer's JWKS by result",
+  labelNames: ['result'] as const,
+  registers: [metricsRegistry],
+});
+const m2mTokens = new Counter({
+  name: 'trustline_m2m_token_requests_total',
+  help: 'Machine-to-machine token lookups: cache_hit, issued (a token request) or error',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
 
 /** @trustline/security's observer, counted in Prometheus. */
 export const securityMetrics: SecurityObserver = {

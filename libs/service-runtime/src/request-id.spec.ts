@@ -11,6 +11,7 @@ describe('requestIdFrom', () => {
 describe('traceIdFrom', () => {
   it('reads the trace id of a well-formed traceparent only', () => {
     expect(traceIdFrom('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01')).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
-    for (const bad of [undefined, '', 'garbage', '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]) expect(traceIdFrom(bad)).toBeUndefined();
+    for (const bad of [undefined, '', 'garbage', '01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']])
+      expect(traceIdFrom(bad)).toBeUndefined();
   });
 });

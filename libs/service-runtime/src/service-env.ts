@@ -8,7 +8,10 @@ export const baseServiceEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   ISSUER_URL: url.default('http://localhost:9000'),
   AUTH_INTERNAL_URL: url.optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (leave unset for embedded SQLite)')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   CLIENT_ID: z.string().min(1).optional(),
   CLIENT_SECRET: z.string().min(1).optional(),
@@ -32,7 +35,11 @@ export class ServiceConfigurationError extends Error {
 /** Parses the environment once at boot; every problem is reported by variable name. */
 export function loadServiceEnv<S extends z.ZodType>(service: string, schema: S, env: Record<string, string | undefined> = process.env): z.output<S> {
   const result = schema.safeParse(env);
-  if (!result.success) throw new ServiceConfigurationError(service, result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  if (!result.success)
+    throw new ServiceConfigurationError(
+      service,
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
   return result.data;
 }
 

@@ -57,7 +57,8 @@ export function applyAccountChange(account: AccountState, change: AccountChange)
   if (change.deposit !== undefined) {
     assertAmount(change.deposit, 'deposit');
     const room = MAX_MINOR_UNITS - account.balance;
-    if (change.deposit > room) throw new BusinessRuleError('balance_limit_exceeded', `the deposit of ${change.deposit} would take the balance above ${MAX_MINOR_UNITS}`, { balance: account.balance });
+    if (change.deposit > room)
+      throw new BusinessRuleError('balance_limit_exceeded', `the deposit of ${change.deposit} would take the balance above ${MAX_MINOR_UNITS}`, { balance: account.balance });
     return { name: account.name, balance: account.balance + change.deposit };
   }
   const withdrawal = change.withdraw as number;

@@ -2,7 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, insertOrReplayWinner, updateAtVersion } from '@trustline/service-runtime';
+import {
+  BusinessRuleError,
+  ResourceNotFoundError,
+  VersionConflictError,
+  WriteSerializer,
+  mayActFor,
+  targetCustomer,
+  insertOrReplayWinner,
+  updateAtVersion,
+} from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
 
 import { Account } from './account.entity';
@@ -35,7 +44,11 @@ export class AccountsService {
     const customerId = targetCustomer(principal, request.customerId);
     const { name, balance } = openAccount(request.name, request.balance);
     // Name and balance change later, so a replay is recognised by the request it first came with, not by the account's state.
-    const fingerprint = idempotencyKey ? createHash('sha256').update(JSON.stringify([customerId, name, request.currency, balance])).digest('hex') : null;
+    const fingerprint = idempotencyKey
+      ? createHash('sha256')
+          .update(JSON.stringify([customerId, name, request.currency, balance]))
+          .digest('hex')
+      : null;
     const replay = async () => {
       const earlier = idempotencyKey ? await this.accounts.findOneBy({ customerId, idempotencyKey }) : null;
       if (!earlier) return undefined;

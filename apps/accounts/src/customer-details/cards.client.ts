@@ -63,7 +63,8 @@ export class CardsClient implements OnApplicationShutdown {
   }
 
   private async send(tokens: ClientCredentialsTokenClient, customerId: string, trace: TraceHeaders): Promise<unknown> {
-    const once = () => this.withTimeout(m2mSend<unknown>(tokens, CARDS_TARGET, this.rpc, CARDS_BY_CUSTOMER, { customerId }, { transport: this.options.cards.transport, headers: { ...trace } }));
+    const once = () =>
+      this.withTimeout(m2mSend<unknown>(tokens, CARDS_TARGET, this.rpc, CARDS_BY_CUSTOMER, { customerId }, { transport: this.options.cards.transport, headers: { ...trace } }));
     try {
       return await once();
     } catch (error) {

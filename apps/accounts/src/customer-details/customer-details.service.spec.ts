@@ -22,7 +22,18 @@ const principal = (kind: Principal['kind'], subject: string, roles: string[] = [
 });
 
 const account = (customerId: string): Account =>
-  Object.assign({} as Account, { id: 'a1', customerId, name: 'Main', currency: 'EUR', balance: 10, version: 1, idempotencyKey: null, idempotencyFingerprint: null, createdAt: new Date(0), updatedAt: new Date(0) });
+  Object.assign({} as Account, {
+    id: 'a1',
+    customerId,
+    name: 'Main',
+    currency: 'EUR',
+    balance: 10,
+    version: 1,
+    idempotencyKey: null,
+    idempotencyFingerprint: null,
+    createdAt: new Date(0),
+    updatedAt: new Date(0),
+  });
 
 function fakes(loans: () => Promise<unknown[]> = async () => [{ id: 'l1' }]) {
   const accounts = { list: vi.fn(async (_principal: Principal, customerId: string) => [account(customerId)]) };
@@ -47,7 +58,7 @@ describe('CustomerDetailsService', () => {
     expect(cardsClient.byCustomer).toHaveBeenCalledWith('alice-id', trace);
   });
 
-  it("refuses a user asking for another customer before any downstream call", async () => {
+  it('refuses a user asking for another customer before any downstream call', async () => {
     const { service, accounts, loansClient, cardsClient } = fakes();
     await expect(service.details(principal('user', 'alice-id', ['customer']), 'bob-id', {})).rejects.toBeInstanceOf(ForeignCustomerError);
     expect(accounts.list).not.toHaveBeenCalled();

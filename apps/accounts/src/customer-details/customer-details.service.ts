@@ -25,7 +25,11 @@ export class CustomerDetailsService {
     // Decided here, before any downstream call: this service's tokens may read anyone's loans and cards,
     // so the caller's right to this customer is the only thing standing between a user and other data.
     if (!mayActFor(principal, customerId)) throw new ForeignCustomerError();
-    const [accounts, loans, cards] = await Promise.all([this.accounts.list(principal, customerId), this.loans.byCustomer(customerId, trace), this.cards.byCustomer(customerId, trace)]);
+    const [accounts, loans, cards] = await Promise.all([
+      this.accounts.list(principal, customerId),
+      this.loans.byCustomer(customerId, trace),
+      this.cards.byCustomer(customerId, trace),
+    ]);
     return { customerId, accounts: accounts.map((account) => AccountView.of(account)), loans, cards };
   }
 }

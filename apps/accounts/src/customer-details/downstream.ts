@@ -35,7 +35,11 @@ export class M2mUnavailableError extends DomainError {
 /** A refusal by the auth server (4xx) is a configuration problem of this service's client, not an outage. */
 export function tokenFailure(service: Downstream, target: M2mTarget, error: unknown): DownstreamError | M2mUnavailableError {
   if (error instanceof TokenRequestError && error.status >= 400 && error.status < 500) {
-    return new DownstreamError(service, 'token_refused', `${service} unavailable: the auth server refused this service a token for ${target.audience} with ${target.scopes.join(' ')} (${error.error})`);
+    return new DownstreamError(
+      service,
+      'token_refused',
+      `${service} unavailable: the auth server refused this service a token for ${target.audience} with ${target.scopes.join(' ')} (${error.error})`,
+    );
   }
   return new M2mUnavailableError(`${service} unavailable: no access token for ${target.audience} could be obtained right now`);
 }
@@ -45,7 +49,12 @@ export function tokenFailure(service: Downstream, target: M2mTarget, error: unkn
  * one (no credentials: 503; auth server down: 503; refused: 502) is told apart from the callee failing.
  * The token is cached by the client: the call that follows reuses it.
  */
-export async function ensureOwnToken(tokens: ClientCredentialsTokenClient | null, service: Downstream, target: M2mTarget, timeoutMs: number): Promise<ClientCredentialsTokenClient> {
+export async function ensureOwnToken(
+  tokens: ClientCredentialsTokenClient | null,
+  service: Downstream,
+  target: M2mTarget,
+  timeoutMs: number,
+): Promise<ClientCredentialsTokenClient> {
   if (!tokens) throw new M2mUnavailableError();
   let timer: NodeJS.Timeout | undefined;
   // The token client retries a slow auth server on its own; the caller is not kept waiting for all of it.

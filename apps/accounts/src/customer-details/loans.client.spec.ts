@@ -61,10 +61,13 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (_request: IncomingMessage, response: ServerResponse) => {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
-const client = (tokens: ClientCredentialsTokenClient | null = tokenClient(), url = loansUrl) => new LoansClient({ loansUrl: url, cards: { transport: 'tcp', host: '127.0.0.1', port: 1 }, timeoutMs: 200 }, tokens);
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (_request: IncomingMessage, response: ServerResponse) => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  };
+const client = (tokens: ClientCredentialsTokenClient | null = tokenClient(), url = loansUrl) =>
+  new LoansClient({ loansUrl: url, cards: { transport: 'tcp', host: '127.0.0.1', port: 1 }, timeoutMs: 200 }, tokens);
 const failureOf = async (pending: Promise<unknown>) => {
   try {
     await pending;
@@ -161,6 +164,10 @@ describe('LoansClient', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    expect(await failureOf(client(tokenClient(), `http://127.0.0.1:${port}`).byCustomer('cust:1'))).toMatchObject({ status: 502, message: 'loans unavailable', details: { reason: 'unreachable' } });
+    expect(await failureOf(client(tokenClient(), `http://127.0.0.1:${port}`).byCustomer('cust:1'))).toMatchObject({
+      status: 502,
+      message: 'loans unavailable',
+      details: { reason: 'unreachable' },
+    });
   });
 });

@@ -5,7 +5,10 @@ const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
 describe('traceHeaders', () => {
   it('passes on a well-formed traceparent and request id, and nothing else', () => {
-    expect(traceHeaders({ traceparent: TRACEPARENT, 'x-request-id': 'req-42', authorization: 'Bearer user-token', cookie: 'a=b' })).toEqual({ traceparent: TRACEPARENT, 'x-request-id': 'req-42' });
+    expect(traceHeaders({ traceparent: TRACEPARENT, 'x-request-id': 'req-42', authorization: 'Bearer user-token', cookie: 'a=b' })).toEqual({
+      traceparent: TRACEPARENT,
+      'x-request-id': 'req-42',
+    });
     expect(traceHeaders({})).toEqual({});
   });
 

@@ -43,7 +43,13 @@ export class AdminController {
   async changeClient(@Param() { clientId }: ClientIdParam, @Body() change: ClientChange, @CurrentPrincipal() admin: Principal, @Req() request: FastifyRequest) {
     try {
       const client = await this.clients.update(clientId, change);
-      await this.audit.record({ type: 'client.changed', outcome: 'success', clientId, requestId: auditRequestId(request.headers['x-request-id']), details: { by: admin.subject, scopes: client.allowedScopes.join(' '), audiences: client.audiences.join(' '), enabled: client.enabled } });
+      await this.audit.record({
+        type: 'client.changed',
+        outcome: 'success',
+        clientId,
+        requestId: auditRequestId(request.headers['x-request-id']),
+        details: { by: admin.subject, scopes: client.allowedScopes.join(' '), audiences: client.audiences.join(' '), enabled: client.enabled },
+      });
       return { clientId, allowedScopes: client.allowedScopes, audiences: client.audiences, enabled: client.enabled };
     } catch (error) {
       if (error instanceof ClientRegistrationError) throw new NotFoundException({ error: 'invalid_request', message: error.message });
@@ -55,7 +61,12 @@ export class AdminController {
   @Put('roles/:name')
   async setRole(@Param() { name }: RoleParam, @Body() body: RoleScopes, @CurrentPrincipal() admin: Principal, @Req() request: FastifyRequest) {
     await this.users.upsertRole(name, body.scopes);
-    await this.audit.record({ type: 'role.changed', outcome: 'success', requestId: auditRequestId(request.headers['x-request-id']), details: { role: name, scopes: body.scopes.join(' '), by: admin.subject } });
+    await this.audit.record({
+      type: 'role.changed',
+      outcome: 'success',
+      requestId: auditRequestId(request.headers['x-request-id']),
+      details: { role: name, scopes: body.scopes.join(' '), by: admin.subject },
+    });
     return { name, scopes: body.scopes };
   }
 

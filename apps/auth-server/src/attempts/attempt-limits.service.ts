@@ -22,7 +22,9 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
 
   constructor(@Inject(AUTH_SERVER_CONFIG) config: AuthServerConfig) {
     const limits = config.attempts;
-    this.redis = config.redisUrl ? new Redis(config.redisUrl, { keyPrefix: config.redisKeyPrefix, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 }) : undefined;
+    this.redis = config.redisUrl
+      ? new Redis(config.redisUrl, { keyPrefix: config.redisKeyPrefix, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000 })
+      : undefined;
     const limiter = (keyPrefix: string, points: number, duration: number): Limiter => {
       const options: IRateLimiterOptions = { keyPrefix, points, duration, blockDuration: duration };
       // Counting in Redis when there is one (several replicas share the budget); if Redis fails, this

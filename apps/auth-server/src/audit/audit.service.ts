@@ -63,7 +63,16 @@ export class AuditService {
 
   async record(event: AuditEvent): Promise<void> {
     const at = Date.now();
-    const line = { event: event.type, outcome: event.outcome, reason: event.reason, client_id: event.clientId, sub: event.subject, request_id: event.requestId, ip: event.ip, ...event.details };
+    const line = {
+      event: event.type,
+      outcome: event.outcome,
+      reason: event.reason,
+      client_id: event.clientId,
+      sub: event.subject,
+      request_id: event.requestId,
+      ip: event.ip,
+      ...event.details,
+    };
     if (event.outcome === 'failure') this.logger.warn(line);
     else this.logger.log(line);
     try {

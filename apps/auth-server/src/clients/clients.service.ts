@@ -75,7 +75,9 @@ export class ClientsService {
     if (!client) throw new ClientRegistrationError(`no client ${clientId}`);
     const next = { ...client, ...Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined)) } as ClientEntity;
     validateRegistration({ ...next, name: next.name, postLogoutRedirectUris: next.postLogoutRedirectUris, jwks: next.jwks ?? undefined, firstParty: next.firstParty });
-    await this.writes.write(() => this.clients.update({ clientId }, { allowedScopes: next.allowedScopes, audiences: next.audiences, enabled: next.enabled } as QueryDeepPartialEntity<ClientEntity>));
+    await this.writes.write(() =>
+      this.clients.update({ clientId }, { allowedScopes: next.allowedScopes, audiences: next.audiences, enabled: next.enabled } as QueryDeepPartialEntity<ClientEntity>),
+    );
     return next;
   }
 

@@ -36,9 +36,13 @@ describe('loadAuthServerConfig', () => {
 
   it('refuses to start in production on demo secrets, demo seeding or a plain-HTTP issuer', () => {
     expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example' })).toThrow(/KEY_ENCRYPTION_SECRET/);
-    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: DEMO_KEY_ENCRYPTION_SECRET })).toThrow(/KEY_ENCRYPTION_SECRET/);
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: DEMO_KEY_ENCRYPTION_SECRET })).toThrow(
+      /KEY_ENCRYPTION_SECRET/,
+    );
     expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'http://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40) })).toThrow(/ISSUER_URL/);
-    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40), DEMO_SEED: 'true' })).toThrow(/DEMO_SEED/);
+    expect(() => loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40), DEMO_SEED: 'true' })).toThrow(
+      /DEMO_SEED/,
+    );
     const config = loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40) });
     expect(config.demoSeed).toBe(false);
   });

@@ -3,9 +3,7 @@ import { z } from 'zod';
 /** Values that exist only so the demo runs out of the box; production refuses them. */
 export const DEMO_KEY_ENCRYPTION_SECRET = 'trustline-demo-key-encryption-secret-change-me';
 
-const urlWithoutTrailingSlash = z
-  .url({ protocol: /^https?$/ })
-  .transform((value) => value.replace(/\/+$/, ''));
+const urlWithoutTrailingSlash = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
 
 const seconds = (fallback: number) => z.coerce.number().int().min(1).max(31_536_000).default(fallback);
 
@@ -44,7 +42,10 @@ const schema = z
     /** Set: brute-force counters live in Redis, shared by every replica (else in this process). */
     REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
     /** Prefix of this deployment's keys in a shared Redis. */
-    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('trustline:auth:'),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+      .default('trustline:auth:'),
     /** Failed logins allowed per account and address, per account, and per address, in LOGIN_WINDOW_SECONDS. */
     LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).max(1000).default(5),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -123,9 +124,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     host: parsed.HOST,
     issuer: parsed.ISSUER_URL,
     publicGatewayUrl: parsed.PUBLIC_GATEWAY_URL,
-    database: parsed.DATABASE_URL
-      ? { type: 'postgres', url: parsed.DATABASE_URL }
-      : { type: 'sqlite', file: `${parsed.DATA_DIR.replace(/\/+$/, '')}/auth-server.sqlite` },
+    database: parsed.DATABASE_URL ? { type: 'postgres', url: parsed.DATABASE_URL } : { type: 'sqlite', file: `${parsed.DATA_DIR.replace(/\/+$/, '')}/auth-server.sqlite` },
     accessTokenTtl: parsed.ACCESS_TOKEN_TTL,
     refreshTokenTtl: parsed.REFRESH_TOKEN_TTL,
     keyEncryptionSecret: parsed.KEY_ENCRYPTION_SECRET ?? (production ? undefined : DEMO_KEY_ENCRYPTION_SECRET),

@@ -63,8 +63,15 @@ export class InteractionController {
         uid,
         csrf: this.csrf.issue(uid),
         clientName: client.clientName ?? client.clientId,
-        identityScopes: String(interaction.params.scope ?? '').split(' ').filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope)),
-        resources: Object.keys(grant.resources ?? {}).map((resource) => ({ resource, scopes: String(grant.resources?.[resource] ?? '').split(' ').filter(Boolean) })),
+        identityScopes: String(interaction.params.scope ?? '')
+          .split(' ')
+          .filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope)),
+        resources: Object.keys(grant.resources ?? {}).map((resource) => ({
+          resource,
+          scopes: String(grant.resources?.[resource] ?? '')
+            .split(' ')
+            .filter(Boolean),
+        })),
       }),
       interaction,
     );
@@ -87,15 +94,36 @@ export class InteractionController {
     if (wait > 0) {
       // Refused before the password is looked at: a blocked guesser learns nothing, right or wrong.
       logins.inc({ outcome: 'blocked' });
-      await this.audit.record({ type: 'login.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
+      await this.audit.record({
+        type: 'login.blocked',
+        outcome: 'failure',
+        reason: 'too_many_failures',
+        clientId: client.clientId,
+        ip: request.ip,
+        requestId,
+        details: { username },
+      });
       reply.header('retry-after', String(wait));
-      return this.html(reply, HttpStatus.TOO_MANY_REQUESTS, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).` }), interaction);
+      return this.html(
+        reply,
+        HttpStatus.TOO_MANY_REQUESTS,
+        loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).` }),
+        interaction,
+      );
     }
     const user = await this.users.authenticate(username, password);
     if (!user) {
       await this.attempts.loginFailed(username, request.ip);
       logins.inc({ outcome: 'failure' });
-      await this.audit.record({ type: 'login.failure', outcome: 'failure', reason: 'bad_credentials', clientId: client.clientId, ip: request.ip, requestId, details: { username } });
+      await this.audit.record({
+        type: 'login.failure',
+        outcome: 'failure',
+        reason: 'bad_credentials',
+        clientId: client.clientId,
+        ip: request.ip,
+        requestId,
+        details: { username },
+      });
       return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: 'Wrong username or password.' }), interaction);
     }
     await this.attempts.loginSucceeded(username, request.ip);
@@ -119,7 +147,12 @@ export class InteractionController {
   async abort(@Param('uid') uid: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const interaction = await this.load(uid, request, reply);
     if (!interaction || !this.checkForm(uid, request, reply)) return;
-    const location = await this.provider.interactionResult(request.raw, reply.raw, { error: 'access_denied', error_description: 'the user denied the request' }, { mergeWithLastSubmission: false });
+    const location = await this.provider.interactionResult(
+      request.raw,
+      reply.raw,
+      { error: 'access_denied', error_description: 'the user denied the request' },
+      { mergeWithLastSubmission: false },
+    );
     return reply.code(303).header('location', location).send();
   }
 

@@ -23,9 +23,7 @@ ${input.error ? `<p class="error" role="alert">${escapeHtml(input.error)}</p>` :
 
 export function consentPage(input: { uid: string; csrf: string; clientName: string; identityScopes: string[]; resources: { resource: string; scopes: string[] }[] }): string {
   const identity = input.identityScopes.map((scope) => `<li>${escapeHtml(scope)}</li>`).join('');
-  const apis = input.resources
-    .map((entry) => `<li>${escapeHtml(entry.resource)}: ${entry.scopes.map(escapeHtml).join(', ') || 'no scopes'}</li>`)
-    .join('');
+  const apis = input.resources.map((entry) => `<li>${escapeHtml(entry.resource)}: ${entry.scopes.map(escapeHtml).join(', ') || 'no scopes'}</li>`).join('');
   return page(
     'Authorize',
     `<h1>Authorize ${escapeHtml(input.clientName)}</h1>

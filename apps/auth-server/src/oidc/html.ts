@@ -40,7 +40,10 @@ export function htmlSecurityHeaders(redirectTarget?: unknown): Record<string, st
       // not a URL: the form stays same-origin only
     }
   }
-  return { ...HTML_SECURITY_HEADERS, 'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'` };
+  return {
+    ...HTML_SECURITY_HEADERS,
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formTargets}; frame-ancestors 'none'; base-uri 'none'`,
+  };
 }
 
 export const HTML_SECURITY_HEADERS: Readonly<Record<string, string>> = {

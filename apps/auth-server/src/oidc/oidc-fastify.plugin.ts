@@ -7,7 +7,20 @@ import type { OidcProviderHost } from './oidc-provider.host';
  * upstream; Nest's routes (login, health) keep Fastify's parsers outside it.
  */
 export function oidcRoutes(host: OidcProviderHost) {
-  const paths = ['/.well-known/openid-configuration', '/jwks', '/token', '/token/introspection', '/token/revocation', '/auth', '/auth/:uid', '/me', '/session/end', '/session/end/confirm', '/session/end/success', '/request'];
+  const paths = [
+    '/.well-known/openid-configuration',
+    '/jwks',
+    '/token',
+    '/token/introspection',
+    '/token/revocation',
+    '/auth',
+    '/auth/:uid',
+    '/me',
+    '/session/end',
+    '/session/end/confirm',
+    '/session/end/success',
+    '/request',
+  ];
   return async function register(instance: FastifyInstance): Promise<void> {
     instance.removeAllContentTypeParsers();
     instance.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));

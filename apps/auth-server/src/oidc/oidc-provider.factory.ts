@@ -90,7 +90,10 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
         enabled: true,
         logoutSource: async (ctx, form) => {
           ctx.set(htmlSecurityHeaders(ctx.oidc.params?.post_logout_redirect_uri));
-          ctx.body = page('Sign out', `<h1>Sign out</h1><p>Sign out of Trustline?</p>${form}<button form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button> <button form="op.logoutForm">No</button>`);
+          ctx.body = page(
+            'Sign out',
+            `<h1>Sign out</h1><p>Sign out of Trustline?</p>${form}<button form="op.logoutForm" name="logout" value="yes" autofocus>Yes, sign me out</button> <button form="op.logoutForm">No</button>`,
+          );
         },
         postLogoutSuccessSource: async (ctx) => {
           ctx.set(HTML_SECURITY_HEADERS);
@@ -123,7 +126,9 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
           }
           if (ctx.oidc.params?.grant_type === 'client_credentials') {
             // Least scope, stated loudly: asking for a scope the client lacks is an error, not a silent drop.
-            const requested = String(ctx.oidc.params.scope ?? '').split(' ').filter(Boolean);
+            const requested = String(ctx.oidc.params.scope ?? '')
+              .split(' ')
+              .filter(Boolean);
             const refused = requested.filter((scope) => !scopes.includes(scope));
             if (refused.length) throw new errors.InvalidScope('requested scope is not allowed for this client and resource', refused.join(' '));
           }
@@ -215,17 +220,12 @@ export interface GrantRequest {
  * scopes the client may have and the user's roles allow. Scopes refused are recorded as rejected, so the
  * engine does not ask for consent again for something the user can never have.
  */
-export async function buildGrant(
-  provider: Provider,
-  client: EngineClient,
-  request: GrantRequest,
-  users: UsersService,
-  existingGrantId: string | undefined,
-  accountId: string,
-) {
+export async function buildGrant(provider: Provider, client: EngineClient, request: GrantRequest, users: UsersService, existingGrantId: string | undefined, accountId: string) {
   const existing = existingGrantId ? await provider.Grant.find(existingGrantId) : undefined;
   const grant = existing ?? new provider.Grant({ clientId: client.clientId, accountId });
-  const requested = String(request.scope ?? '').split(' ').filter(Boolean);
+  const requested = String(request.scope ?? '')
+    .split(' ')
+    .filter(Boolean);
   const oidcScopes = requested.filter((scope) => (OIDC_SCOPES as readonly string[]).includes(scope));
   if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
   const user = await users.findById(accountId);

@@ -14,7 +14,18 @@ import { OidcProviderHost } from './oidc-provider.host';
 export type { Provider };
 
 @Module({
-  providers: [ClientsService, UsersService, SigningKeysService, RevocationsService, RevocationEventsPublisher, AuditService, AttemptLimits, SessionsService, OidcProviderHost, KeyManagementService],
+  providers: [
+    ClientsService,
+    UsersService,
+    SigningKeysService,
+    RevocationsService,
+    RevocationEventsPublisher,
+    AuditService,
+    AttemptLimits,
+    SessionsService,
+    OidcProviderHost,
+    KeyManagementService,
+  ],
   exports: [OidcProviderHost, ClientsService, UsersService, SigningKeysService, RevocationsService, AuditService, AttemptLimits, SessionsService, KeyManagementService],
 })
 export class OidcModule {}

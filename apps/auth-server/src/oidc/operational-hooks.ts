@@ -85,7 +85,11 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
         subject: ctx.oidc.account?.accountId ?? (grantType === 'client_credentials' ? ctx.oidc.client?.clientId : undefined),
         requestId: requestIdOf(ctx),
         ip: ctx.ip,
-        details: { grant_type: grantType, resource: typeof ctx.oidc.params?.resource === 'string' ? ctx.oidc.params.resource : undefined, scope: typeof body?.scope === 'string' ? body.scope : undefined },
+        details: {
+          grant_type: grantType,
+          resource: typeof ctx.oidc.params?.resource === 'string' ? ctx.oidc.params.resource : undefined,
+          scope: typeof body?.scope === 'string' ? body.scope : undefined,
+        },
       }),
     );
   });

@@ -36,7 +36,13 @@ export class RevocationsService {
     const id = Number(inserted.identifiers[0]?.id);
     await this.events.publish({ id, type, value, at, exp });
     // jti and grant values identify tokens, not people: logged as the kind of revocation only.
-    await this.audit.record({ type: 'token.revoked', outcome: 'success', reason: type, ...(type === 'sub' ? { subject: value } : type === 'client' ? { clientId: value } : {}), details: { entry: id } });
+    await this.audit.record({
+      type: 'token.revoked',
+      outcome: 'success',
+      reason: type,
+      ...(type === 'sub' ? { subject: value } : type === 'client' ? { clientId: value } : {}),
+      details: { entry: id },
+    });
   }
 
   /** Whether a token with these claims has been revoked (by jti, its grant, its subject or its client). */

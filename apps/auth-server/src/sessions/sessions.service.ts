@@ -45,7 +45,14 @@ export class SessionsService {
     return this.writes.transaction(async (manager) => {
       const payloads = manager.getRepository(OidcPayloadEntity);
       const owned = await payloads.find({ select: { model: true, id: true, grantId: true }, where: { [owner]: value } });
-      const grantIds = [...new Set(owned.filter((row) => row.model === 'Grant').map((row) => row.id).concat(owned.map((row) => row.grantId ?? '').filter(Boolean)))];
+      const grantIds = [
+        ...new Set(
+          owned
+            .filter((row) => row.model === 'Grant')
+            .map((row) => row.id)
+            .concat(owned.map((row) => row.grantId ?? '').filter(Boolean)),
+        ),
+      ];
       let removed = (await payloads.delete({ [owner]: value })).affected ?? 0;
       if (grantIds.length) removed += (await payloads.delete({ grantId: In(grantIds) })).affected ?? 0;
       return removed;

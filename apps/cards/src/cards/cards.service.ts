@@ -2,7 +2,16 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, insertOrReplayWinner, updateAtVersion } from '@trustline/service-runtime';
+import {
+  BusinessRuleError,
+  ResourceNotFoundError,
+  VersionConflictError,
+  WriteSerializer,
+  mayActFor,
+  targetCustomer,
+  insertOrReplayWinner,
+  updateAtVersion,
+} from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
 
 import { Card } from './card.entity';
@@ -34,7 +43,11 @@ export class CardsService {
   async create(principal: Principal, request: CreateCardDto, idempotencyKey: string | undefined): Promise<CreatedCard> {
     const customerId = targetCustomer(principal, request.customerId);
     // The limit can change later, so a replay is recognised by the request it first came with, not by the card's state.
-    const fingerprint = idempotencyKey ? createHash('sha256').update(JSON.stringify([customerId, request.limit, request.currency])).digest('hex') : null;
+    const fingerprint = idempotencyKey
+      ? createHash('sha256')
+          .update(JSON.stringify([customerId, request.limit, request.currency]))
+          .digest('hex')
+      : null;
     const replay = async () => {
       const earlier = idempotencyKey ? await this.cards.findOneBy({ customerId, idempotencyKey }) : null;
       if (!earlier) return undefined;

@@ -28,9 +28,19 @@ let refreshTokensSeen: string[];
 
 beforeAll(async () => {
   system = await startSystem({ env: { 'auth-server': { ACCESS_TOKEN_TTL: String(TOKEN_TTL_SECONDS) } } });
-  const login = (username: string) => loginUser({ issuer: system.issuer, redirectUri: system.portalRedirectUri, username, password: `${username}-demo-password`, resources: SERVICES.map((service) => AUDIENCES[service]) });
+  const login = (username: string) =>
+    loginUser({
+      issuer: system.issuer,
+      redirectUri: system.portalRedirectUri,
+      username,
+      password: `${username}-demo-password`,
+      resources: SERVICES.map((service) => AUDIENCES[service]),
+    });
   [alice, bob] = [await login('alice'), await login('bob')];
-  for (const [user, name] of [[alice, 'Alice everyday'], [bob, 'Bob savings']] as const) {
+  for (const [user, name] of [
+    [alice, 'Alice everyday'],
+    [bob, 'Bob savings'],
+  ] as const) {
     expect((await call(system.gateway.url, 'POST', '/api/accounts', user.accessTokens[AUDIENCES.accounts], { name, currency: 'EUR', balance: 12_345 })).status).toBe(201);
     expect((await call(system.gateway.url, 'POST', '/api/loans', user.accessTokens[AUDIENCES.loans], { amount: 500_000, currency: 'EUR' })).status).toBe(201);
     expect((await call(system.gateway.url, 'POST', '/api/cards', user.accessTokens[AUDIENCES.cards], { limit: 100_000, currency: 'EUR' })).status).toBe(201);
@@ -80,7 +90,7 @@ async function signInAs(username: string) {
 const rowsOf = (table: string) => page.locator(`#${table} tbody tr`);
 
 describe('the portal', () => {
-  it('signs alice in with code + PKCE and shows her own accounts, loans and cards, nobody else\'s', async () => {
+  it("signs alice in with code + PKCE and shows her own accounts, loans and cards, nobody else's", async () => {
     await signInAs('alice');
     expect(new URL(page.url()).pathname).toBe('/');
     expect(new URL(page.url()).search).toBe(''); // the code left the address bar

@@ -41,14 +41,19 @@ function interpolate(text: string, values: Record<string, string>): string {
   });
 }
 
-const compose = parse(interpolate(composeText, envExample), { merge: true }) as { services: Record<string, ComposeService>; networks: Record<string, { internal?: boolean } | null> };
+const compose = parse(interpolate(composeText, envExample), { merge: true }) as {
+  services: Record<string, ComposeService>;
+  networks: Record<string, { internal?: boolean } | null>;
+};
 const APPS = ['auth-server', 'gateway', 'accounts', 'loans', 'cards'] as const;
 const SERVICES = ['accounts', 'loans', 'cards'] as const;
 const services = compose.services;
 
 describe('docker-compose.yml', () => {
   it('publishes only the gateway and the auth server', () => {
-    const published = Object.entries(services).filter(([, service]) => service.ports?.length).map(([name, service]) => [name, service.ports]);
+    const published = Object.entries(services)
+      .filter(([, service]) => service.ports?.length)
+      .map(([name, service]) => [name, service.ports]);
     expect(Object.fromEntries(published)).toEqual({ gateway: ['8080:8080'], 'auth-server': ['9000:9000'] });
   });
 
@@ -72,7 +77,13 @@ describe('docker-compose.yml', () => {
   it("gives every app an environment its own start-up validation accepts, on CONVENTIONS.md's ports", () => {
     const env = (name: string) => services[name].environment ?? {};
     expect(loadAuthServerConfig(env('auth-server'))).toMatchObject({ port: 9000, metricsPort: 9100, issuer: 'http://localhost:9000', database: { type: 'postgres' } });
-    expect(loadGatewayEnv(env('gateway'))).toMatchObject({ PORT: 8080, METRICS_PORT: 9180, ACCOUNTS_URL: 'http://accounts:8081', LOANS_URL: 'http://loans:8082', CARDS_URL: 'http://cards:8083' });
+    expect(loadGatewayEnv(env('gateway'))).toMatchObject({
+      PORT: 8080,
+      METRICS_PORT: 9180,
+      ACCOUNTS_URL: 'http://accounts:8081',
+      LOANS_URL: 'http://loans:8082',
+      CARDS_URL: 'http://cards:8083',
+    });
     expect(loadAccountsEnv(env('accounts'))).toMatchObject({ PORT: 8081, METRICS_PORT: 9181, LOANS_URL: 'http://loans:8082', CARDS_RPC_URL: 'tcp://cards:8093' });
     expect(loadLoansEnv(env('loans'))).toMatchObject({ PORT: 8082, METRICS_PORT: 9182 });
     expect(loadCardsEnv(env('cards'))).toMatchObject({ PORT: 8083, RPC_PORT: 8093, METRICS_PORT: 9183 });

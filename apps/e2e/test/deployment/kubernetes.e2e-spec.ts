@@ -29,7 +29,12 @@ interface Resource {
     podSelector?: { matchLabels?: Record<string, string> };
     ingress?: Rule[];
     ports?: Port[];
-    template?: { spec: { securityContext: { runAsNonRoot: boolean }; containers: { env: EnvVar[]; readinessProbe: { httpGet: unknown }; livenessProbe: { httpGet: unknown }; securityContext: Record<string, unknown> }[] } };
+    template?: {
+      spec: {
+        securityContext: { runAsNonRoot: boolean };
+        containers: { env: EnvVar[]; readinessProbe: { httpGet: unknown }; livenessProbe: { httpGet: unknown }; securityContext: Record<string, unknown> }[];
+      };
+    };
     scaleTargetRef?: Record<string, string>;
     minReplicas?: number;
   };
@@ -55,7 +60,11 @@ describe('Kubernetes manifests', () => {
     for (const file of kustomization.resources) expect(existsSync(join(BASE, file)), file).toBe(true);
     const overlay = parse(readFileSync(join(OVERLAY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
     expect(overlay.resources).toContain('../../base');
-    expect(readdirSync(BASE).filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml').sort()).toEqual([...kustomization.resources].sort());
+    expect(
+      readdirSync(BASE)
+        .filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml')
+        .sort(),
+    ).toEqual([...kustomization.resources].sort());
   });
 
   it('runs every app as a Deployment with readiness and liveness probes on its health endpoints, behind a Service', () => {
@@ -104,7 +113,10 @@ describe('Kubernetes manifests', () => {
 
   it('lets only the gateway and the auth server be reached from outside, and only callers reach callees', () => {
     const policies = ofKind('NetworkPolicy');
-    expect(policies.some((policy) => Object.keys(policy.spec.podSelector ?? {}).length === 0 && !policy.spec.ingress), 'a default-deny ingress policy').toBe(true);
+    expect(
+      policies.some((policy) => Object.keys(policy.spec.podSelector ?? {}).length === 0 && !policy.spec.ingress),
+      'a default-deny ingress policy',
+    ).toBe(true);
     /** Who may reach `app` on `port`: 'anyone', or the apps the rules name. */
     const reachableFrom = (app: string, port: string) => {
       const sources = new Set<string>();

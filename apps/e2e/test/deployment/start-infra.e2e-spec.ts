@@ -33,7 +33,13 @@ describe.runIf(process.env.TEST_PROFILE === 'infra')('the compose topology on th
     for (const database of topology.databases) await admin.query(`CREATE DATABASE ${database}`);
     await admin.end();
     for (const { name, port, env } of topology.apps) running.push(await startApp({ name, port, env, database: false }));
-    alice = await loginUser({ issuer: envOf('auth-server').ISSUER_URL, redirectUri: `${envOf('gateway').PUBLIC_GATEWAY_URL}/callback`, username: 'alice', password: 'alice-demo-password', resources: SERVICES.map((service) => AUDIENCES[service]) });
+    alice = await loginUser({
+      issuer: envOf('auth-server').ISSUER_URL,
+      redirectUri: `${envOf('gateway').PUBLIC_GATEWAY_URL}/callback`,
+      username: 'alice',
+      password: 'alice-demo-password',
+      resources: SERVICES.map((service) => AUDIENCES[service]),
+    });
   });
 
   afterAll(async () => {
@@ -63,7 +69,8 @@ describe.runIf(process.env.TEST_PROFILE === 'infra')('the compose topology on th
 
   it('refuses forged and foreign tokens at every hop, and propagates a revocation over NATS', async () => {
     for (const service of SERVICES) {
-      for (const base of [app('gateway').url, app(service).url]) expect((await call(base, 'GET', `/api/${service}/me`, `${alice.accessTokens[AUDIENCES[service]].slice(0, -4)}AAAA`)).status).toBe(401);
+      for (const base of [app('gateway').url, app(service).url])
+        expect((await call(base, 'GET', `/api/${service}/me`, `${alice.accessTokens[AUDIENCES[service]].slice(0, -4)}AAAA`)).status).toBe(401);
     }
     expect(await revokeAsPortal(envOf('auth-server').ISSUER_URL, alice.refreshToken, 'refresh_token')).toBe(200);
     for (const service of SERVICES) {

@@ -49,18 +49,34 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     if (nats) started.push(nats);
     const gatewayPort = await freePort();
     const publicGatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    const auth = await startAuthServer({ ...compose['auth-server'], PUBLIC_GATEWAY_URL: publicGatewayUrl, ...(nats ? { NATS_URL: nats.url } : {}), ...options.env?.['auth-server'] });
+    const auth = await startAuthServer({
+      ...compose['auth-server'],
+      PUBLIC_GATEWAY_URL: publicGatewayUrl,
+      ...(nats ? { NATS_URL: nats.url } : {}),
+      ...options.env?.['auth-server'],
+    });
     started.push(auth);
     const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: String(options.revocationPollMs ?? 250), ...(nats ? { NATS_URL: nats.url } : {}) };
     const rpcPort = await freePort();
     const [loans, cards] = await Promise.all([
       startApp({ name: 'loans', env: { ...compose.loans, ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
-      startApp({ name: 'cards', env: { ...compose.cards, ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards } }),
+      startApp({
+        name: 'cards',
+        env: { ...compose.cards, ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards },
+      }),
     ]);
     started.push(loans, cards);
     const accounts = await startApp({
       name: 'accounts',
-      env: { ...compose.accounts, ...common, LOANS_URL: loans.url, CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`, CLIENT_ID: 'accounts-service', CLIENT_SECRET: 'accounts-service-secret', ...options.env?.accounts },
+      env: {
+        ...compose.accounts,
+        ...common,
+        LOANS_URL: loans.url,
+        CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`,
+        CLIENT_ID: 'accounts-service',
+        CLIENT_SECRET: 'accounts-service-secret',
+        ...options.env?.accounts,
+      },
     });
     started.push(accounts);
     const gateway = await startApp({
@@ -131,7 +147,22 @@ export async function call(base: string, method: string, path: string, token?: s
  */
 function composeEnvironment(): Record<string, Record<string, string>> {
   if (process.env.TEST_PROFILE !== 'infra') return {};
-  const isolated = new Set(['PORT', 'METRICS_PORT', 'RPC_PORT', 'DATABASE_URL', 'NATS_URL', 'REDIS_URL', 'ISSUER_URL', 'AUTH_INTERNAL_URL', 'PUBLIC_GATEWAY_URL', 'ACCOUNTS_URL', 'LOANS_URL', 'CARDS_URL', 'CARDS_RPC_URL', 'REVOCATION_POLL_MS']);
+  const isolated = new Set([
+    'PORT',
+    'METRICS_PORT',
+    'RPC_PORT',
+    'DATABASE_URL',
+    'NATS_URL',
+    'REDIS_URL',
+    'ISSUER_URL',
+    'AUTH_INTERNAL_URL',
+    'PUBLIC_GATEWAY_URL',
+    'ACCOUNTS_URL',
+    'LOANS_URL',
+    'CARDS_URL',
+    'CARDS_RPC_URL',
+    'REVOCATION_POLL_MS',
+  ]);
   const { apps } = infraTopology({ workspace: WORKSPACE });
   return Object.fromEntries(apps.map(({ name, env }) => [name, Object.fromEntries(Object.entries(env).filter(([key]) => !isolated.has(key)))]));
 }

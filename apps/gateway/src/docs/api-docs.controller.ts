@@ -53,7 +53,8 @@ export class ApiDocsController {
       info: {
         title: 'Trustline API (through the gateway)',
         version: '1',
-        description: 'Every route needs a bearer access token for the audience in x-trustline-audience (RFC 8707 resource), with the scope named in each operation. Tokens: the auth server, client credentials or authorization code + PKCE.',
+        description:
+          'Every route needs a bearer access token for the audience in x-trustline-audience (RFC 8707 resource), with the scope named in each operation. Tokens: the auth server, client credentials or authorization code + PKCE.',
       },
       servers: [{ url: this.env.PUBLIC_GATEWAY_URL }],
       paths,

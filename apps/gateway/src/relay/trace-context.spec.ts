@@ -12,7 +12,14 @@ describe('nextTraceparent', () => {
   });
 
   it('starts a new sampled trace when there is none or it is invalid', () => {
-    for (const incoming of [undefined, '', 'garbage', '00-00000000000000000000000000000000-00f067aa0ba902b7-01', '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01', ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01']]) {
+    for (const incoming of [
+      undefined,
+      '',
+      'garbage',
+      '00-00000000000000000000000000000000-00f067aa0ba902b7-01',
+      '00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01',
+      ['00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'],
+    ]) {
       const next = nextTraceparent(incoming);
       expect(next).toMatch(SHAPE);
       expect(next.endsWith('-01')).toBe(true);

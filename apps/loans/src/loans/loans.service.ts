@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
-import { BusinessRuleError, ResourceNotFoundError, VersionConflictError, WriteSerializer, mayActFor, targetCustomer, insertOrReplayWinner, updateAtVersion } from '@trustline/service-runtime';
+import {
+  BusinessRuleError,
+  ResourceNotFoundError,
+  VersionConflictError,
+  WriteSerializer,
+  mayActFor,
+  targetCustomer,
+  insertOrReplayWinner,
+  updateAtVersion,
+} from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
 
 import type { CreateLoanDto } from './dto/create-loan.dto';
@@ -41,7 +50,17 @@ export class LoansService {
 
     const { amount, paid } = openLoan(request.amount);
     const now = new Date();
-    const loan = this.loans.create({ id: randomUUID(), customerId, currency: request.currency, amount, paid, version: 1, idempotencyKey: idempotencyKey ?? null, createdAt: now, updatedAt: now });
+    const loan = this.loans.create({
+      id: randomUUID(),
+      customerId,
+      currency: request.currency,
+      amount,
+      paid,
+      version: 1,
+      idempotencyKey: idempotencyKey ?? null,
+      createdAt: now,
+      updatedAt: now,
+    });
     const raced = await insertOrReplayWinner(() => this.serializer.write(() => this.loans.insert(loan)), replay);
     if (raced) return raced;
     return { loan: await this.loans.findOneByOrFail({ id: loan.id }), replayed: false };

@@ -44,7 +44,14 @@ export class RevocationEvents {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.connection = await connect({ servers: this.options.natsUrl, name: this.options.name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, timeout: 2_000 });
+        this.connection = await connect({
+          servers: this.options.natsUrl,
+          name: this.options.name,
+          reconnect: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 500,
+          timeout: 2_000,
+        });
         break;
       } catch (error) {
         this.options.onError?.(error as Error);

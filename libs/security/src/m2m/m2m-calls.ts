@@ -36,7 +36,14 @@ export interface M2mMessageOptions {
 }
 
 /** Sends a message pattern with this service's own token for `target`, the way the callee's guard reads it. */
-export async function m2mSend<T>(tokens: ClientCredentialsTokenClient, target: M2mTarget, client: ClientProxy, pattern: string, data: unknown, options: M2mMessageOptions): Promise<T> {
+export async function m2mSend<T>(
+  tokens: ClientCredentialsTokenClient,
+  target: M2mTarget,
+  client: ClientProxy,
+  pattern: string,
+  data: unknown,
+  options: M2mMessageOptions,
+): Promise<T> {
   const authorization = await tokens.authorization(target.audience, target.scopes);
   if (options.transport === 'tcp') return firstValueFrom(client.send<T>(pattern, rpcEnvelope(authorization, data)));
   const carried = natsHeaders();

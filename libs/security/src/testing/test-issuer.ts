@@ -46,7 +46,9 @@ export class TestIssuer {
         return;
       }
       if (request.url === '/.well-known/openid-configuration') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/jwks`, token_endpoint: `${this.url}/token` }));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ issuer: this.url, jwks_uri: `${this.url}/jwks`, token_endpoint: `${this.url}/token` }));
         return;
       }
       if (request.url === '/jwks') {

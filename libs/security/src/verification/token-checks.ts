@@ -70,7 +70,12 @@ const isEpoch = (value: unknown): value is number => typeof value === 'number' &
  * Checks on the verified payload that jsonwebtoken does not make, and the principal built from it:
  * every RFC 9068 claim present and well-typed, `iat` not in the future beyond the allowed skew.
  */
-export function principalFromClaims(payload: Record<string, unknown>, audiences: readonly string[], clockToleranceSeconds: number, nowSeconds = Math.floor(Date.now() / 1000)): Principal {
+export function principalFromClaims(
+  payload: Record<string, unknown>,
+  audiences: readonly string[],
+  clockToleranceSeconds: number,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): Principal {
   const { sub, client_id: clientId, jti, iat, exp, scope, roles, gid } = payload;
   if (!isString(sub) || !isString(clientId) || !isString(jti) || !isEpoch(iat) || !isEpoch(exp)) throw new TokenVerificationError('CLAIMS_INVALID');
   if (iat > nowSeconds + clockToleranceSeconds) throw new TokenVerificationError('TOKEN_NOT_YET_VALID', 'issued in the future');

@@ -30,7 +30,9 @@ export class VerifiedTokenCache {
       this.cache!.delete(token);
       return undefined;
     }
-    if (this.denylist.isRevoked({ jti: principal.tokenId, gid: principal.grantId, sub: principal.subject, client_id: principal.clientId, iat: principal.issuedAt, kid }, nowSeconds)) {
+    if (
+      this.denylist.isRevoked({ jti: principal.tokenId, gid: principal.grantId, sub: principal.subject, client_id: principal.clientId, iat: principal.issuedAt, kid }, nowSeconds)
+    ) {
       this.cache!.delete(token);
       return undefined;
     }
