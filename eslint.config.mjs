@@ -58,4 +58,22 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // Token cryptography lives in one place: libs/security verifies, the auth server's engine issues.
+    // Anything else that wants a JWT checked goes through @trustline/security.
+    files: ['apps/**/*.ts', 'libs/service-runtime/**/*.ts'],
+    ignores: ['apps/auth-server/src/oidc/**', '**/test/**', '**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'jose', message: 'Verify tokens through @trustline/security (only it and the auth server touch JOSE).' },
+            { name: 'jsonwebtoken', message: 'Verify tokens through @trustline/security (only it and the auth server touch JOSE).' },
+            { name: 'passport-jwt', message: 'Use SecurityModule from @trustline/security.' },
+          ],
+        },
+      ],
+    },
+  },
 );
