@@ -3,3 +3,4 @@ CREATE DATABASE trustline_auth;
 CREATE DATABASE trustline_accounts;
 CREATE DATABASE trustline_loans;
 CREATE DATABASE trustline_cards;
+-- trustline-generator: databases

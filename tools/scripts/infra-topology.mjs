@@ -5,7 +5,14 @@ import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-export const APPS_IN_START_ORDER = ['auth-server', 'loans', 'cards', 'accounts', 'gateway'];
+export const APPS_IN_START_ORDER = [
+  'auth-server',
+  'loans',
+  'cards',
+  'accounts',
+  // trustline-generator: start-order
+  'gateway',
+];
 
 function dotenv(path) {
   if (!existsSync(path)) return {};

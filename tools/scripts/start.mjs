@@ -22,6 +22,7 @@ const apps = [
   },
   { name: 'loans', port: 8082, url: 'http://localhost:8082', env: { CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret' } },
   { name: 'cards', port: 8083, url: 'http://localhost:8083', env: { CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret' } },
+  // trustline-generator: start-apps
   { name: 'gateway', port: 8080, url: 'http://localhost:8080', env: { CLIENT_ID: 'gateway', CLIENT_SECRET: 'gateway-secret' } },
 ]
   .map((app) => ({ ...app, main: `dist/apps/${app.name}/main.js` }))

@@ -8,7 +8,7 @@ import { callerThrottlerOptions } from './rate-limits';
 import { GATEWAY_ENV } from './gateway.tokens';
 import { PortalModule } from './portal/portal.module';
 import { RelayModule } from './relay/relay.module';
-import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './relay/routes';
+import { audienceOf, GATEWAY_SERVICES } from './relay/routes';
 
 @Module({})
 export class GatewayAppModule {
@@ -24,7 +24,7 @@ export class GatewayAppModule {
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
-          audience: [ACCOUNTS_AUDIENCE, LOANS_AUDIENCE, CARDS_AUDIENCE],
+          audience: GATEWAY_SERVICES.map(({ service }) => audienceOf(service)),
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),
         ThrottlerModule.forRoot(callerThrottlerOptions(env, redis)),

@@ -1,4 +1,5 @@
 import { baseServiceEnv, loadServiceEnv } from '@trustline/service-runtime';
+import { GATEWAY_SERVICES, upstreamVariable } from './relay/routes';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
@@ -18,9 +19,8 @@ export const gatewayEnvSchema = baseServiceEnv
     PORT: port(8080),
     METRICS_PORT: port(9180),
     PUBLIC_GATEWAY_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:8080'),
-    ACCOUNTS_URL: upstream('http://localhost:8081'),
-    LOANS_URL: upstream('http://localhost:8082'),
-    CARDS_URL: upstream('http://localhost:8083'),
+    // ACCOUNTS_URL, LOANS_URL, CARDS_URL … one per service behind the gateway.
+    ...Object.fromEntries(GATEWAY_SERVICES.map(({ service, port }) => [upstreamVariable(service), upstream(`http://localhost:${port}`)])),
     /** Extra browser origins allowed by CORS (comma-separated), besides PUBLIC_GATEWAY_URL's own. */
     CORS_ORIGINS: z
       .string()

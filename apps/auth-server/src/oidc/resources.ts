@@ -6,10 +6,16 @@ export const RESOURCE_SERVERS: Readonly<Record<string, readonly string[]>> = Obj
   'urn:trustline:accounts': ['accounts:read', 'accounts:write'],
   'urn:trustline:loans': ['loans:read', 'loans:write'],
   'urn:trustline:cards': ['cards:read', 'cards:write'],
+  // trustline-generator: resources (`nx g @trustline/workspace:service <name>` adds its audience above)
   'urn:trustline:auth': ['admin', 'revocations:read'],
 });
 
 export const AUTH_AUDIENCE = 'urn:trustline:auth';
+
+/** The bank services' audiences (every resource server but the auth server's own APIs). */
+export const SERVICE_AUDIENCES = Object.keys(RESOURCE_SERVERS).filter((audience) => audience !== AUTH_AUDIENCE);
+/** Every scope of the bank services: what the customer role may hold, on its own data. */
+export const SERVICE_SCOPES = SERVICE_AUDIENCES.flatMap((audience) => RESOURCE_SERVERS[audience]);
 
 /** OIDC scopes (identity), as opposed to resource scopes (API access). */
 export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'roles'] as const;

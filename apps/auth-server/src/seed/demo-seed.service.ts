@@ -1,10 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClientsService, type ClientRegistration } from '../clients/clients.service';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
+import { SERVICE_AUDIENCES, SERVICE_SCOPES } from '../oidc/resources';
 import { UsersService } from '../users/users.service';
-
-const SERVICE_SCOPES = ['accounts:read', 'accounts:write', 'loans:read', 'loans:write', 'cards:read', 'cards:write'];
-const SERVICE_AUDIENCES = ['urn:trustline:accounts', 'urn:trustline:loans', 'urn:trustline:cards'];
 
 export const DEMO_USERS = [
   { username: 'alice', password: 'alice-demo-password', roles: ['customer'], name: 'Alice' },
@@ -35,11 +33,16 @@ export function demoClients(publicGatewayUrl: string): ClientRegistration[] {
       audiences: [...SERVICE_AUDIENCES, 'urn:trustline:auth'],
       firstParty: true,
     },
-    m2m('demo-cli', ['accounts:read', 'loans:read', 'cards:read'], SERVICE_AUDIENCES),
+    m2m(
+      'demo-cli',
+      SERVICE_SCOPES.filter((scope) => scope.endsWith(':read')),
+      SERVICE_AUDIENCES,
+    ),
     m2m('accounts-service', ['loans:read', 'cards:read', 'revocations:read'], ['urn:trustline:loans', 'urn:trustline:cards', 'urn:trustline:auth']),
     m2m('gateway', ['revocations:read'], ['urn:trustline:auth']),
     m2m('loans-service', ['revocations:read'], ['urn:trustline:auth']),
     m2m('cards-service', ['revocations:read'], ['urn:trustline:auth']),
+    // trustline-generator: service-clients (each generated service's own client is added above)
   ];
 }
 

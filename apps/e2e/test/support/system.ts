@@ -1,13 +1,23 @@
 import { infraTopology } from '../../../../tools/scripts/infra-topology.mjs';
 import { freePort, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer, WORKSPACE } from '../../../../tools/testing/processes';
 
-export const AUDIENCES = {
+/**
+ * Services added with `nx g @trustline/workspace:service <name>`: started like loans (their own
+ * database, their own M2M client following the revocation feed), routed by the gateway, and run through
+ * every table-driven suite (the zero-trust matrix, bad input) like the three bank services.
+ */
+export const GENERATED_SERVICES: readonly string[] = [
+  // trustline-generator: e2e-services
+];
+
+export const AUDIENCES: Readonly<Record<string, string>> = Object.freeze({
   accounts: 'urn:trustline:accounts',
   loans: 'urn:trustline:loans',
   cards: 'urn:trustline:cards',
-} as const;
-export type ServiceName = keyof typeof AUDIENCES;
-export const SERVICES = Object.keys(AUDIENCES) as ServiceName[];
+  ...Object.fromEntries(GENERATED_SERVICES.map((service) => [service, `urn:trustline:${service}`])),
+});
+export type ServiceName = string;
+export const SERVICES: readonly ServiceName[] = Object.keys(AUDIENCES);
 
 export interface RunningSystem {
   issuer: string;
@@ -28,7 +38,7 @@ export interface SystemOptions {
   /** The verifiers' pull interval of the revocation feed (REVOCATION_POLL_MS; default 250 ms here). */
   revocationPollMs?: number;
   /** Extra environment per app. */
-  env?: Partial<Record<'auth-server' | 'gateway' | ServiceName, Record<string, string>>>;
+  env?: Partial<Record<string, Record<string, string>>>;
 }
 
 /**
@@ -79,6 +89,12 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       },
     });
     started.push(accounts);
+    const generated = await Promise.all(
+      GENERATED_SERVICES.map((name) =>
+        startApp({ name, env: { ...compose[name], ...common, CLIENT_ID: `${name}-service`, CLIENT_SECRET: `${name}-service-secret`, ...options.env?.[name] } }),
+      ),
+    );
+    started.push(...generated);
     const gateway = await startApp({
       name: 'gateway',
       port: gatewayPort,
@@ -90,6 +106,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
         ACCOUNTS_URL: accounts.url,
         LOANS_URL: loans.url,
         CARDS_URL: cards.url,
+        ...Object.fromEntries(GENERATED_SERVICES.map((name, index) => [`${name.toUpperCase().replace(/-/g, '_')}_URL`, generated[index].url])),
         CLIENT_ID: 'gateway',
         CLIENT_SECRET: 'gateway-secret',
         // Every request of a suite comes from one address and a few callers: the limits themselves are
@@ -100,7 +117,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       },
     });
     started.push(gateway);
-    const services = { accounts, loans, cards };
+    const services: Record<ServiceName, RunningProcess> = { accounts, loans, cards, ...Object.fromEntries(GENERATED_SERVICES.map((name, index) => [name, generated[index]])) };
     return {
       issuer: auth.issuer,
       portalRedirectUri: `${publicGatewayUrl}/callback`,
@@ -108,7 +125,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       gateway,
       services,
       nats,
-      output: () => [auth, gateway, accounts, loans, cards].map((running) => running.output()).join('\n'),
+      output: () => [auth, gateway, ...Object.values(services)].map((running) => running.output()).join('\n'),
       stop: stopAll,
     };
   } catch (error) {

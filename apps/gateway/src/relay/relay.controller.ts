@@ -1,15 +1,19 @@
 import { All, Controller, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiExcludeController } from '@nestjs/swagger';
-import { Audience, CurrentPrincipal, type Principal } from '@trustline/security';
+import { CurrentPrincipal, type Principal } from '@trustline/security';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CallerThrottlerGuard } from './caller-throttler.guard';
 import { RelayService } from './relay.service';
-import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './routes';
+import { GATEWAY_SERVICES } from './routes';
+
+/** `/api/<service>` and everything below it, for every service behind the gateway. */
+const ROUTE_PATHS = GATEWAY_SERVICES.flatMap(({ service }) => [service, `${service}/*`]);
 
 /**
- * The public API surface: one handler per service. The global security guard verifies the token first
- * (signature, issuer, expiry, revocation) and `@Audience` requires the audience of the route's service,
- * so a loans token never reaches accounts through here. The services verify everything again.
+ * The public API surface. The global security guard verifies the token first (signature, issuer,
+ * expiry, revocation, one of the services' audiences); the relay then requires the audience of the
+ * route's own service, so a loans token never reaches accounts through here. The services verify
+ * everything again.
  */
 @ApiExcludeController()
 @ApiBearerAuth()
@@ -18,21 +22,8 @@ import { ACCOUNTS_AUDIENCE, CARDS_AUDIENCE, LOANS_AUDIENCE } from './routes';
 export class RelayController {
   constructor(private readonly relay: RelayService) {}
 
-  @Audience(ACCOUNTS_AUDIENCE)
-  @All(['accounts', 'accounts/*'])
-  accounts(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.relay.forward('accounts', principal, request, reply);
-  }
-
-  @Audience(LOANS_AUDIENCE)
-  @All(['loans', 'loans/*'])
-  loans(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.relay.forward('loans', principal, request, reply);
-  }
-
-  @Audience(CARDS_AUDIENCE)
-  @All(['cards', 'cards/*'])
-  cards(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    this.relay.forward('cards', principal, request, reply);
+  @All(ROUTE_PATHS)
+  forward(@CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    this.relay.forward(principal, request, reply);
   }
 }

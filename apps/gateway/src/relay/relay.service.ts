@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InsufficientScopeException, type Principal } from '@trustline/security';
+import { InsufficientScopeException, InvalidTokenException, type Principal, TokenVerifier } from '@trustline/security';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_ENV } from '../gateway.tokens';
 import type { GatewayEnv } from '../gateway.env';
-import { relayPath, requiredScope, type ServiceRoute, serviceRoutes } from './routes';
+import { relayPath, requiredScope, routeFor, type ServiceRoute, serviceRoutes } from './routes';
 import { nextTraceparent } from './trace-context';
 
 /**
@@ -54,14 +54,27 @@ export function upstreamFailure(service: string, error: UpstreamError): { status
 @Injectable()
 export class RelayService {
   private readonly logger = new Logger('Relay');
-  private readonly routes: Record<ServiceRoute['service'], ServiceRoute>;
+  private readonly routes: Record<string, ServiceRoute>;
 
-  constructor(@Inject(GATEWAY_ENV) private readonly env: GatewayEnv) {
+  constructor(
+    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
+    private readonly verifier: TokenVerifier,
+  ) {
     this.routes = serviceRoutes(env);
   }
 
-  forward(service: ServiceRoute['service'], principal: Principal, request: FastifyRequest, reply: FastifyReply): void {
-    const route = this.routes[service];
+  forward(principal: Principal, request: FastifyRequest, reply: FastifyReply): void {
+    const route = routeFor(this.routes, request.url);
+    if (!route) {
+      void reply.code(404).send({ error: 'not_found', message: 'no such route' });
+      return;
+    }
+    const { service } = route;
+    // The token must be for this route's service: a loans token is an invalid token on /api/accounts.
+    if (!principal.audiences.includes(route.audience)) {
+      this.verifier.report('AUDIENCE_MISMATCH');
+      throw new InvalidTokenException('AUDIENCE_MISMATCH');
+    }
     const scope = requiredScope(route, request.method);
     if (!principal.scopes.includes(scope)) throw new InsufficientScopeException([scope]);
     const path = relayPath(route, request.url);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relayPath, requiredScope, serviceRoutes } from './routes';
+import { relayPath, requiredScope, routeFor, serviceRoutes } from './routes';
 
 const routes = serviceRoutes({ ACCOUNTS_URL: 'http://a', LOANS_URL: 'http://l', CARDS_URL: 'http://c' });
 
@@ -34,5 +34,14 @@ describe('requiredScope', () => {
     expect(requiredScope(routes.cards, 'GET')).toBe('cards:read');
     expect(requiredScope(routes.cards, 'HEAD')).toBe('cards:read');
     for (const method of ['POST', 'PATCH', 'PUT', 'DELETE']) expect(requiredScope(routes.cards, method)).toBe('cards:write');
+  });
+});
+
+describe('routeFor', () => {
+  it('finds the service of a path by its first segment under /api', () => {
+    expect(routeFor(routes, '/api/loans')?.service).toBe('loans');
+    expect(routeFor(routes, '/api/loans/1?x=2')?.service).toBe('loans');
+    expect(routeFor(routes, '/api/cards?customerId=1')?.service).toBe('cards');
+    for (const url of ['/api/loansX', '/api/unknown/1', '/loans', '/api/', '/api/Loans']) expect(routeFor(routes, url), url).toBeUndefined();
   });
 });

@@ -1,8 +1,18 @@
-import type { GatewayEnv } from '../gateway.env';
+/**
+ * The services behind the gateway and their conventional ports (CONVENTIONS.md). Everything else (the
+ * `<SERVICE>_URL` variables, the routes, the audiences accepted) follows from this list;
+ * `nx g @trustline/workspace:service <name>` adds to it.
+ */
+export const GATEWAY_SERVICES: readonly { service: string; port: number }[] = [
+  { service: 'accounts', port: 8081 },
+  { service: 'loans', port: 8082 },
+  { service: 'cards', port: 8083 },
+  // trustline-generator: gateway-services
+];
 
 /** One public route prefix: the service behind it, the audience a token needs there, and its scopes. */
 export interface ServiceRoute {
-  service: 'accounts' | 'loans' | 'cards';
+  service: string;
   prefix: string;
   audience: string;
   upstream: string;
@@ -10,17 +20,34 @@ export interface ServiceRoute {
   writeScope: string;
 }
 
-export const ACCOUNTS_AUDIENCE = 'urn:trustline:accounts';
-export const LOANS_AUDIENCE = 'urn:trustline:loans';
-export const CARDS_AUDIENCE = 'urn:trustline:cards';
+export const audienceOf = (service: string) => `urn:trustline:${service}`;
+export const upstreamVariable = (service: string) => `${service.toUpperCase().replace(/-/g, '_')}_URL`;
 
-/** CONVENTIONS.md's routing table: paths are never rewritten, so a path works through the gateway and directly. */
-export function serviceRoutes(env: Pick<GatewayEnv, 'ACCOUNTS_URL' | 'LOANS_URL' | 'CARDS_URL'>): Record<ServiceRoute['service'], ServiceRoute> {
-  return {
-    accounts: { service: 'accounts', prefix: '/api/accounts', audience: ACCOUNTS_AUDIENCE, upstream: env.ACCOUNTS_URL, readScope: 'accounts:read', writeScope: 'accounts:write' },
-    loans: { service: 'loans', prefix: '/api/loans', audience: LOANS_AUDIENCE, upstream: env.LOANS_URL, readScope: 'loans:read', writeScope: 'loans:write' },
-    cards: { service: 'cards', prefix: '/api/cards', audience: CARDS_AUDIENCE, upstream: env.CARDS_URL, readScope: 'cards:read', writeScope: 'cards:write' },
-  };
+export const ACCOUNTS_AUDIENCE = audienceOf('accounts');
+export const LOANS_AUDIENCE = audienceOf('loans');
+export const CARDS_AUDIENCE = audienceOf('cards');
+
+/** The routing table: paths are never rewritten, so a path works through the gateway and directly. */
+export function serviceRoutes(env: Readonly<Record<string, unknown>>): Record<string, ServiceRoute> {
+  return Object.fromEntries(
+    GATEWAY_SERVICES.map(({ service }) => [
+      service,
+      {
+        service,
+        prefix: `/api/${service}`,
+        audience: audienceOf(service),
+        upstream: String(env[upstreamVariable(service)]),
+        readScope: `${service}:read`,
+        writeScope: `${service}:write`,
+      },
+    ]),
+  );
+}
+
+/** The route a request path belongs to (`/api/<service>` or below), if any. */
+export function routeFor(routes: Record<string, ServiceRoute>, url: string): ServiceRoute | undefined {
+  const service = /^\/api\/([a-z][a-z0-9-]*)(?:[/?]|$)/.exec(url)?.[1];
+  return service ? routes[service] : undefined;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
