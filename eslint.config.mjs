@@ -76,4 +76,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Nx loads local generators as CommonJS without a build step.
+    files: ['tools/workspace-plugin/src/**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

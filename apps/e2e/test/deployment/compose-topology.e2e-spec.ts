@@ -45,9 +45,10 @@ const compose = parse(interpolate(composeText, envExample), { merge: true }) as 
   services: Record<string, ComposeService>;
   networks: Record<string, { internal?: boolean } | null>;
 };
-const APPS = ['auth-server', 'gateway', 'accounts', 'loans', 'cards'] as const;
-const SERVICES = ['accounts', 'loans', 'cards'] as const;
 const services = compose.services;
+/** Every app built from the Dockerfile (generated services included); the ones behind the gateway. */
+const APPS = Object.keys(services).filter((name) => services[name].build);
+const SERVICES = APPS.filter((name) => name !== 'gateway' && name !== 'auth-server');
 
 describe('docker-compose.yml', () => {
   it('publishes only the gateway and the auth server', () => {
@@ -92,6 +93,7 @@ describe('docker-compose.yml', () => {
     // One database per service, on the compose PostgreSQL, each created by the init script.
     const init = readFileSync(join(WORKSPACE, 'deploy/postgres/init-databases.sql'), 'utf8');
     for (const name of APPS.filter((app) => app !== 'gateway')) {
+      if (!env(name).DATABASE_URL) continue;
       const database = new URL(env(name).DATABASE_URL).pathname.slice(1);
       expect(init, name).toContain(`CREATE DATABASE ${database};`);
     }

@@ -50,8 +50,9 @@ const named = (kind: string, name: string) => {
   return found;
 };
 
-const APPS = ['auth-server', 'gateway', 'accounts', 'loans', 'cards'];
-const SERVICES = ['accounts', 'loans', 'cards'];
+/** Every app with a Deployment (generated services included); the bank services behind the gateway. */
+const APPS = ofKind('Deployment').map((deployment) => deployment.metadata.name);
+const SERVICES = APPS.filter((app) => app !== 'gateway' && app !== 'auth-server');
 const container = (app: string) => named('Deployment', app).spec.template!.spec.containers[0];
 const servicePorts = (app: string) => Object.fromEntries((named('Service', app).spec.ports ?? []).map((port) => [port.name, port.port]));
 
@@ -68,6 +69,7 @@ describe('Kubernetes manifests', () => {
   });
 
   it('runs every app as a Deployment with readiness and liveness probes on its health endpoints, behind a Service', () => {
+    expect(APPS).toEqual(expect.arrayContaining(['auth-server', 'gateway', 'accounts', 'loans', 'cards']));
     for (const app of APPS) {
       const main = container(app);
       expect(main.readinessProbe.httpGet, app).toEqual({ path: '/health/ready', port: 'http' });
