@@ -1,0 +1,1 @@
+export function renameProject(root: string, name: string): { changed: number; name: string };
