@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken, natsServerBinary } from '../../../tools/testing/processes';
 import { AUDIENCES, call, type RunningSystem, startSystem } from './support/system';
+import { eventually } from './support/tokens';
 
 /**
  * The machine-to-machine path: a client asks accounts (through the gateway) for a customer's details, and
@@ -64,11 +65,15 @@ describe.each(transports)('customer details, accounts → cards over $transport'
     expect(response.headers.get('x-request-id')).toBe(requestId);
     // The gateway relayed it to accounts, and accounts passed it on its own call to loans, with the
     // W3C trace id: the same two ids on the request's log lines in every service.
+    // Complete lines only (the last may still be arriving through the process's stdout pipe).
     const linesOf = (output: string) =>
       output
         .split('\n')
+        .slice(0, -1)
         .filter((line) => line.includes(requestId))
-        .map((line) => JSON.parse(line) as { traceId?: string });
+        .map((line) => JSON.parse(line) as { traceId?: string; msg?: string });
+    const completed = (output: string) => linesOf(output).some((line) => line.msg === 'request completed');
+    await eventually(async () => completed(system.services.accounts.output()) && completed(system.services.loans.output()), 3_000, 20);
     const accountsLines = linesOf(system.services.accounts.output());
     const loansLines = linesOf(system.services.loans.output());
     expect(accountsLines.length).toBeGreaterThan(0);

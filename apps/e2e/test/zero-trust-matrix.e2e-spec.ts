@@ -173,6 +173,7 @@ describe('every refusal is logged where it happened, with the precise reason the
   const denialsOf = (output: string) =>
     output
       .split('\n')
+      .slice(0, -1) // complete lines only
       .filter((line) => line.includes('"msg":"authorization.denied"'))
       .map((line) => JSON.parse(line) as { reason?: string; request_id?: string });
 
