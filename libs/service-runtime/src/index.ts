@@ -5,7 +5,7 @@ export { WriteSerializer } from './write-serializer';
 export { ServiceHealthModule, HealthController, type ServiceHealthOptions } from './health.controller';
 export { baseServiceEnv, loadServiceEnv, refuseDemoSecretInProduction, ServiceConfigurationError } from './service-env';
 // The bank services' shared HTTP conventions: ownership, domain errors as JSON, versions and idempotency.
-export { CUSTOMER_ID_PATTERN, isAdmin, mayActFor, targetCustomer } from './domain/customer-access';
+export { CUSTOMER_ID_PATTERN, isAdmin, mayActFor, ownedOrNotFound, targetCustomer } from './domain/customer-access';
 export {
   DomainError,
   ResourceNotFoundError,
@@ -22,5 +22,5 @@ export { entityTag, expectedVersion } from './domain/expected-version';
 export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './domain/idempotency-key';
 export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';
 export { requestIdFrom } from './request-id';
-export { updateAtVersion, insertOrReplayWinner } from './domain/versioned-writes';
+export { updateAtVersion, insertOrReplayWinner, deleteWhere } from './domain/versioned-writes';
 export { metricsRegistry, securityMetrics, instrumentHttp, startMetricsServer } from './metrics';

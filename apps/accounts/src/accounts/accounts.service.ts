@@ -4,12 +4,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
 import {
   BusinessRuleError,
-  ResourceNotFoundError,
   VersionConflictError,
   WriteSerializer,
-  mayActFor,
-  targetCustomer,
+  deleteWhere,
   insertOrReplayWinner,
+  ownedOrNotFound,
+  targetCustomer,
   updateAtVersion,
 } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
@@ -37,7 +37,7 @@ export class AccountsService {
   }
 
   async get(principal: Principal, id: string): Promise<Account> {
-    return this.visible(principal, await this.accounts.findOneBy({ id }));
+    return ownedOrNotFound(principal, await this.accounts.findOneBy({ id }), 'account');
   }
 
   async create(principal: Principal, request: CreateAccountDto, idempotencyKey: string | undefined): Promise<CreatedAccount> {
@@ -84,7 +84,7 @@ export class AccountsService {
   change(principal: Principal, id: string, change: AccountChange, expectedVersion: number): Promise<Account> {
     return this.serializer.transaction(async (manager) => {
       const accounts = manager.getRepository(Account);
-      const account = this.visible(principal, await accounts.findOneBy({ id }));
+      const account = ownedOrNotFound(principal, await accounts.findOneBy({ id }), 'account');
       if (account.version !== expectedVersion) throw new VersionConflictError(account.version);
       const { name, balance } = applyAccountChange(account, change);
       return updateAtVersion(accounts, id, expectedVersion, { name, balance, updatedAt: new Date() });
@@ -95,20 +95,8 @@ export class AccountsService {
   async remove(principal: Principal, id: string): Promise<void> {
     await this.serializer.transaction(async (manager) => {
       const accounts = manager.getRepository(Account);
-      assertDeletable(this.visible(principal, await accounts.findOneBy({ id })));
-      // Conditional, so a deposit committed since the read (PostgreSQL) keeps the account.
-      const result = await accounts.createQueryBuilder().delete().from(Account).where('id = :id AND balance = 0', { id }).execute();
-      if (result.affected === 1) return;
-      const current = await accounts.findOneBy({ id });
-      if (!current) throw new ResourceNotFoundError('account');
-      assertDeletable(current);
-      throw new VersionConflictError(current.version);
+      assertDeletable(ownedOrNotFound(principal, await accounts.findOneBy({ id }), 'account'));
+      await deleteWhere(accounts, id, 'balance = 0', 'account', assertDeletable);
     });
-  }
-
-  /** Someone else's account is answered exactly like a missing one. */
-  private visible(principal: Principal, account: Account | null): Account {
-    if (!account || !mayActFor(principal, account.customerId)) throw new ResourceNotFoundError('account');
-    return account;
   }
 }

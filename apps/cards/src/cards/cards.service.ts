@@ -4,12 +4,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
 import {
   BusinessRuleError,
-  ResourceNotFoundError,
   VersionConflictError,
   WriteSerializer,
-  mayActFor,
-  targetCustomer,
+  deleteWhere,
   insertOrReplayWinner,
+  ownedOrNotFound,
+  targetCustomer,
   updateAtVersion,
 } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
@@ -37,7 +37,7 @@ export class CardsService {
   }
 
   async get(principal: Principal, id: string): Promise<Card> {
-    return this.visible(principal, await this.cards.findOneBy({ id }));
+    return ownedOrNotFound(principal, await this.cards.findOneBy({ id }), 'card');
   }
 
   async create(principal: Principal, request: CreateCardDto, idempotencyKey: string | undefined): Promise<CreatedCard> {
@@ -86,7 +86,7 @@ export class CardsService {
   change(principal: Principal, id: string, change: CardChange, expectedVersion: number): Promise<Card> {
     return this.serializer.transaction(async (manager) => {
       const cards = manager.getRepository(Card);
-      const card = this.visible(principal, await cards.findOneBy({ id }));
+      const card = ownedOrNotFound(principal, await cards.findOneBy({ id }), 'card');
       if (card.version !== expectedVersion) throw new VersionConflictError(card.version);
       const { limit, used } = applyCardChange(card, change);
       return updateAtVersion(cards, id, expectedVersion, { limit, used, updatedAt: new Date() });
@@ -97,20 +97,8 @@ export class CardsService {
   async remove(principal: Principal, id: string): Promise<void> {
     await this.serializer.transaction(async (manager) => {
       const cards = manager.getRepository(Card);
-      assertDeletable(this.visible(principal, await cards.findOneBy({ id })));
-      // Conditional, so a charge committed since the read (PostgreSQL) keeps the card.
-      const result = await cards.createQueryBuilder().delete().from(Card).where('id = :id AND used = 0', { id }).execute();
-      if (result.affected === 1) return;
-      const current = await cards.findOneBy({ id });
-      if (!current) throw new ResourceNotFoundError('card');
-      assertDeletable(current);
-      throw new VersionConflictError(current.version);
+      assertDeletable(ownedOrNotFound(principal, await cards.findOneBy({ id }), 'card'));
+      await deleteWhere(cards, id, 'used = 0', 'card', assertDeletable);
     });
-  }
-
-  /** Someone else's card is answered exactly like a missing one. */
-  private visible(principal: Principal, card: Card | null): Card {
-    if (!card || !mayActFor(principal, card.customerId)) throw new ResourceNotFoundError('card');
-    return card;
   }
 }

@@ -4,12 +4,12 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Principal } from '@trustline/security';
 import {
   BusinessRuleError,
-  ResourceNotFoundError,
   VersionConflictError,
   WriteSerializer,
-  mayActFor,
-  targetCustomer,
+  deleteWhere,
   insertOrReplayWinner,
+  ownedOrNotFound,
+  targetCustomer,
   updateAtVersion,
 } from '@trustline/service-runtime';
 import type { Repository } from 'typeorm';
@@ -36,7 +36,7 @@ export class LoansService {
   }
 
   async get(principal: Principal, id: string): Promise<Loan> {
-    return this.visible(principal, await this.loans.findOneBy({ id }));
+    return ownedOrNotFound(principal, await this.loans.findOneBy({ id }), 'loan');
   }
 
   async create(principal: Principal, request: CreateLoanDto, idempotencyKey: string | undefined): Promise<CreatedLoan> {
@@ -74,7 +74,7 @@ export class LoansService {
   pay(principal: Principal, id: string, payment: number, expectedVersion: number): Promise<Loan> {
     return this.serializer.transaction(async (manager) => {
       const loans = manager.getRepository(Loan);
-      const loan = this.visible(principal, await loans.findOneBy({ id }));
+      const loan = ownedOrNotFound(principal, await loans.findOneBy({ id }), 'loan');
       if (loan.version !== expectedVersion) throw new VersionConflictError(loan.version);
       const { paid } = applyPayment(loan, payment);
       return updateAtVersion(loans, id, expectedVersion, { paid, updatedAt: new Date() });
@@ -85,19 +85,9 @@ export class LoansService {
   async remove(principal: Principal, id: string): Promise<void> {
     await this.serializer.transaction(async (manager) => {
       const loans = manager.getRepository(Loan);
-      const loan = this.visible(principal, await loans.findOneBy({ id }));
-      assertDeletable(loan);
-      // A settled loan accepts no more payments, so `paid = amount` cannot change under us; the
-      // condition still keeps the delete honest if that rule ever changes.
-      const result = await loans.createQueryBuilder().delete().from(Loan).where('id = :id AND paid = amount', { id }).execute();
-      if (result.affected !== 1) throw new ResourceNotFoundError('loan');
+      assertDeletable(ownedOrNotFound(principal, await loans.findOneBy({ id }), 'loan'));
+      await deleteWhere(loans, id, 'paid = amount', 'loan', assertDeletable);
     });
-  }
-
-  /** Someone else's loan is answered exactly like a missing one. */
-  private visible(principal: Principal, loan: Loan | null): Loan {
-    if (!loan || !mayActFor(principal, loan.customerId)) throw new ResourceNotFoundError('loan');
-    return loan;
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Principal } from '@trustline/security';
 import { describe, expect, it } from 'vitest';
-import { ForeignCustomerError, InvalidRequestError } from './domain-errors';
-import { CUSTOMER_ID_PATTERN, mayActFor, targetCustomer } from './customer-access';
+import { ForeignCustomerError, InvalidRequestError, ResourceNotFoundError } from './domain-errors';
+import { CUSTOMER_ID_PATTERN, mayActFor, ownedOrNotFound, targetCustomer } from './customer-access';
 
 const principal = (kind: Principal['kind'], subject: string, roles: string[] = []): Principal => ({
   kind,
@@ -60,5 +60,15 @@ describe('CUSTOMER_ID_PATTERN', () => {
     expect(CUSTOMER_ID_PATTERN.test('a'.repeat(129))).toBe(false);
     expect(CUSTOMER_ID_PATTERN.test('alice; DROP TABLE loans')).toBe(false);
     expect(CUSTOMER_ID_PATTERN.test('../alice')).toBe(false);
+  });
+});
+
+describe('ownedOrNotFound', () => {
+  it("answers someone else's entity exactly like a missing one", () => {
+    const entity = { customerId: 'alice', id: 'x' };
+    expect(ownedOrNotFound(principal('user', 'alice'), entity, 'loan')).toBe(entity);
+    expect(() => ownedOrNotFound(principal('user', 'bob'), entity, 'loan')).toThrow(ResourceNotFoundError);
+    expect(() => ownedOrNotFound(principal('user', 'alice'), null, 'loan')).toThrow(ResourceNotFoundError);
+    expect(ownedOrNotFound(principal('user', 'bob', ['admin']), entity, 'loan')).toBe(entity);
   });
 });

@@ -1,5 +1,5 @@
 import type { Principal } from '@trustline/security';
-import { InvalidRequestError, ForeignCustomerError } from './domain-errors';
+import { InvalidRequestError, ForeignCustomerError, ResourceNotFoundError } from './domain-errors';
 
 /** A customer id is a user's `sub` (a UUID for users, a client id for M2M callers): a bounded, plain token. */
 export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
@@ -28,4 +28,10 @@ export function targetCustomer(principal: Principal, requested: string | undefin
   }
   if (!mayActFor(principal, requested)) throw new ForeignCustomerError();
   return requested;
+}
+
+/** The entity if the caller may see it; someone else's is answered exactly like a missing one (404). */
+export function ownedOrNotFound<T extends { customerId: string }>(principal: Principal, entity: T | null, kind: string): T {
+  if (!entity || !mayActFor(principal, entity.customerId)) throw new ResourceNotFoundError(kind);
+  return entity;
 }

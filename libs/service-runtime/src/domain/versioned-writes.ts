@@ -1,7 +1,7 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { isUniqueViolation } from '../columns';
-import { VersionConflictError } from './domain-errors';
+import { ResourceNotFoundError, VersionConflictError } from './domain-errors';
 
 /**
  * `UPDATE … SET values WHERE id = ? AND version = ?` (TypeORM bumps the @VersionColumn), then the row as
@@ -34,4 +34,25 @@ export async function insertOrReplayWinner<R>(insert: () => Promise<unknown>, re
     if (winner) return winner;
     throw error;
   }
+}
+
+/**
+ * `DELETE … WHERE id = ? AND <condition>` (e.g. `balance = 0`): the rule that allows the delete is part
+ * of the statement, so a change committed since the caller's read (on PostgreSQL) keeps the row. When
+ * nothing was deleted, the row as it is now decides the answer: gone (404), the rule broken now (the
+ * rule's own error, from `recheck`), or it changed under us (409 with its version).
+ */
+export async function deleteWhere<T extends ObjectLiteral & { id: string; version: number }>(
+  repository: Repository<T>,
+  id: string,
+  condition: string,
+  kind: string,
+  recheck: (current: T) => void,
+): Promise<void> {
+  const result = await repository.createQueryBuilder().delete().where(`id = :id AND ${condition}`, { id }).execute();
+  if (result.affected === 1) return;
+  const current = await repository.findOneBy({ id } as never);
+  if (!current) throw new ResourceNotFoundError(kind);
+  recheck(current);
+  throw new VersionConflictError(current.version);
 }
