@@ -25,13 +25,17 @@ export const Scopes = (...scopes: string[]) => SetMetadata(REQUIRED_SCOPES, scop
  */
 export const Roles = (...roles: string[]) => SetMetadata(REQUIRED_ROLES, roles);
 
+/** The audience a request needs, decided from the request itself (undefined: none fits, refused). */
+export type AudienceResolver = (context: ExecutionContext) => string | undefined;
+
 /**
  * Requires this audience in the token for this handler, when the module accepts several (a gateway: a
  * loans token is refused on the accounts route). A token for another audience is an invalid token here
- * (401), exactly as a service with that single audience would answer.
+ * (401), exactly as a service with that single audience would answer. A handler that serves several
+ * routes passes a resolver that names the audience of the route a request is on.
  * @example `@Audience('urn:trustline:accounts') @All('api/accounts/*') relay() {}`
  */
-export const Audience = (audience: string) => SetMetadata(REQUIRED_AUDIENCE, audience);
+export const Audience = (audience: string | AudienceResolver) => SetMetadata(REQUIRED_AUDIENCE, audience);
 
 const PRINCIPALS = new WeakMap<object, Principal>();
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { InsufficientScopeException, InvalidTokenException, type Principal, TokenVerifier } from '@trustline/security';
+import { InsufficientScopeException, type Principal } from '@trustline/security';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GATEWAY_ENV } from '../gateway.tokens';
@@ -56,10 +56,7 @@ export class RelayService {
   private readonly logger = new Logger('Relay');
   private readonly routes: Record<string, ServiceRoute>;
 
-  constructor(
-    @Inject(GATEWAY_ENV) private readonly env: GatewayEnv,
-    private readonly verifier: TokenVerifier,
-  ) {
+  constructor(@Inject(GATEWAY_ENV) private readonly env: GatewayEnv) {
     this.routes = serviceRoutes(env);
   }
 
@@ -70,11 +67,6 @@ export class RelayService {
       return;
     }
     const { service } = route;
-    // The token must be for this route's service: a loans token is an invalid token on /api/accounts.
-    if (!principal.audiences.includes(route.audience)) {
-      this.verifier.report('AUDIENCE_MISMATCH');
-      throw new InvalidTokenException('AUDIENCE_MISMATCH');
-    }
     const scope = requiredScope(route, request.method);
     if (!principal.scopes.includes(scope)) throw new InsufficientScopeException([scope]);
     const path = relayPath(route, request.url);

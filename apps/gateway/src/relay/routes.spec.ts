@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relayPath, requiredScope, routeFor, serviceRoutes } from './routes';
+import { audienceForPath, relayPath, requiredScope, routeFor, serviceRoutes } from './routes';
 
 const routes = serviceRoutes({ ACCOUNTS_URL: 'http://a', LOANS_URL: 'http://l', CARDS_URL: 'http://c' });
 
@@ -43,5 +43,13 @@ describe('routeFor', () => {
     expect(routeFor(routes, '/api/loans/1?x=2')?.service).toBe('loans');
     expect(routeFor(routes, '/api/cards?customerId=1')?.service).toBe('cards');
     for (const url of ['/api/loansX', '/api/unknown/1', '/loans', '/api/', '/api/Loans']) expect(routeFor(routes, url), url).toBeUndefined();
+  });
+});
+
+describe('audienceForPath', () => {
+  it("names the audience of the route's service, and none for anything else (the guard then refuses)", () => {
+    expect(audienceForPath('/api/accounts/me')).toBe('urn:trustline:accounts');
+    expect(audienceForPath('/api/cards?x=1')).toBe('urn:trustline:cards');
+    for (const url of ['/api/unknown', '/api/accountsX', '/health/ready']) expect(audienceForPath(url), url).toBeUndefined();
   });
 });

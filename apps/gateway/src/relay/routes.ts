@@ -23,10 +23,6 @@ export interface ServiceRoute {
 export const audienceOf = (service: string) => `urn:trustline:${service}`;
 export const upstreamVariable = (service: string) => `${service.toUpperCase().replace(/-/g, '_')}_URL`;
 
-export const ACCOUNTS_AUDIENCE = audienceOf('accounts');
-export const LOANS_AUDIENCE = audienceOf('loans');
-export const CARDS_AUDIENCE = audienceOf('cards');
-
 /** The routing table: paths are never rewritten, so a path works through the gateway and directly. */
 export function serviceRoutes(env: Readonly<Record<string, unknown>>): Record<string, ServiceRoute> {
   return Object.fromEntries(
@@ -44,9 +40,23 @@ export function serviceRoutes(env: Readonly<Record<string, unknown>>): Record<st
   );
 }
 
+const SERVICE_NAMES = new Set(GATEWAY_SERVICES.map(({ service }) => service));
+
+/** The service a request path is for (`/api/<service>` or below), if it is one behind the gateway. */
+function serviceOfPath(url: string): string | undefined {
+  const service = /^\/api\/([a-z][a-z0-9-]*)(?:[/?]|$)/.exec(url)?.[1];
+  return service && SERVICE_NAMES.has(service) ? service : undefined;
+}
+
+/** The audience a request's route requires (the `@Audience` resolver of the relay), if it is a route. */
+export function audienceForPath(url: string): string | undefined {
+  const service = serviceOfPath(url);
+  return service ? audienceOf(service) : undefined;
+}
+
 /** The route a request path belongs to (`/api/<service>` or below), if any. */
 export function routeFor(routes: Record<string, ServiceRoute>, url: string): ServiceRoute | undefined {
-  const service = /^\/api\/([a-z][a-z0-9-]*)(?:[/?]|$)/.exec(url)?.[1];
+  const service = serviceOfPath(url);
   return service ? routes[service] : undefined;
 }
 

@@ -22,6 +22,13 @@ class RoutesController {
   loans(@CurrentPrincipal() principal: Principal) {
     return { audiences: principal.audiences };
   }
+
+  // One handler for several routes: the audience comes from the request.
+  @Audience((context) => ({ a: ACCOUNTS, l: LOANS })[String(context.switchToHttp().getRequest<{ query: { to?: string } }>().query.to)])
+  @All('either')
+  either(@CurrentPrincipal() principal: Principal) {
+    return { audiences: principal.audiences };
+  }
 }
 
 let issuer: TestIssuer;
@@ -57,6 +64,13 @@ describe('@Audience', () => {
     const accountsToken = issuer.mint(ACCOUNTS);
     expect((await get('/accounts', accountsToken)).statusCode).toBe(200);
     expect((await get('/loans', accountsToken)).statusCode).toBe(401);
+  });
+
+  it("takes a resolver's audience per request, and refuses when it names none", async () => {
+    const loansToken = issuer.mint(LOANS);
+    expect((await get('/either?to=l', loansToken)).statusCode).toBe(200);
+    expect((await get('/either?to=a', loansToken)).statusCode).toBe(401);
+    expect((await get('/either?to=nowhere', loansToken)).statusCode).toBe(401);
   });
 
   it('accepts a token naming both audiences on both routes, and says which it matched', async () => {

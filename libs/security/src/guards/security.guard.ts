@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import passport from 'passport';
-import { attachPrincipal, IS_PUBLIC, REQUIRED_AUDIENCE, REQUIRED_ROLES, REQUIRED_SCOPES } from '../decorators';
+import { attachPrincipal, type AudienceResolver, IS_PUBLIC, REQUIRED_AUDIENCE, REQUIRED_ROLES, REQUIRED_SCOPES } from '../decorators';
 import { InsufficientScopeException, InvalidTokenException, TokenVerificationError } from '../errors';
 import { hasAnyRole, hasScopes, type Principal } from '../principal';
 import { codeForJwtError } from '../verification/token-checks';
@@ -25,8 +25,10 @@ export class SecurityGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const principal = await this.authenticate(context);
-    const audience = this.reflector.getAllAndOverride<string | undefined>(REQUIRED_AUDIENCE, targets);
-    if (audience !== undefined && !principal.audiences.includes(audience)) {
+    const required = this.reflector.getAllAndOverride<string | AudienceResolver | undefined>(REQUIRED_AUDIENCE, targets);
+    const audience = typeof required === 'function' ? (required(context) ?? null) : required;
+    // A resolver that finds no audience for the request refuses it (null never matches): fail closed.
+    if (audience !== undefined && (audience === null || !principal.audiences.includes(audience))) {
       this.verifier.report('AUDIENCE_MISMATCH');
       throw new InvalidTokenException('AUDIENCE_MISMATCH');
     }
