@@ -17,3 +17,9 @@ export interface InfraTopology {
 }
 
 export function infraTopology(options: InfraTopologyOptions): InfraTopology;
+
+/** KEY=value lines of an env file (missing file: none). */
+export function dotenv(path: string): Record<string, string>;
+
+/** docker-compose.yml as compose reads it: interpolated with `values`, YAML merge keys applied. */
+export function readCompose(workspace: string, values: Record<string, string | undefined>): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

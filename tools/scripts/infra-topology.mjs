@@ -14,7 +14,8 @@ export const APPS_IN_START_ORDER = [
   'gateway',
 ];
 
-function dotenv(path) {
+/** KEY=value lines of an env file (missing file: none). */
+export function dotenv(path) {
   if (!existsSync(path)) return {};
   return Object.fromEntries(
     readFileSync(path, 'utf8')
@@ -24,12 +25,18 @@ function dotenv(path) {
   );
 }
 
+/** Compose's interpolation: ${NAME}, ${NAME:-default}, ${NAME:?error}. */
 function interpolate(text, values) {
   return text.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_match, name, kind, fallback) => {
     if (values[name]) return values[name];
     if (kind === '-') return fallback;
     throw new Error(`\${${name}} is required: ${fallback}`);
   });
+}
+
+/** docker-compose.yml as compose reads it: interpolated with `values`, YAML merge keys applied. */
+export function readCompose(workspace, values) {
+  return parse(interpolate(readFileSync(join(workspace, 'docker-compose.yml'), 'utf8'), values), { merge: true });
 }
 
 /**
@@ -39,7 +46,7 @@ function interpolate(text, values) {
 export function infraTopology(options) {
   const offset = options.portOffset ?? 0;
   const values = { ...dotenv(join(options.workspace, '.env.example')), ...dotenv(join(options.workspace, '.env')), ...process.env };
-  const compose = parse(interpolate(readFileSync(join(options.workspace, 'docker-compose.yml'), 'utf8'), values), { merge: true });
+  const compose = readCompose(options.workspace, values);
   const pg = new URL(options.pgUrl ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   const nats = options.natsUrl ?? 'nats://127.0.0.1:4222';
   const redis = options.redisUrl ?? 'redis://127.0.0.1:6379';

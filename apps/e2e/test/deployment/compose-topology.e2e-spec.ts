@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { loadAccountsEnv } from '../../../accounts/src/accounts.env';
 import { loadAuthServerConfig } from '../../../auth-server/src/config/auth-server.config';
 import { loadCardsEnv } from '../../../cards/src/cards.env';
 import { loadGatewayEnv } from '../../../gateway/src/gateway.env';
 import { loadLoansEnv } from '../../../loans/src/loans.env';
+import { dotenv, readCompose } from '../../../../tools/scripts/infra-topology.mjs';
 import { WORKSPACE } from '../../../../tools/testing/processes';
 
 /**
@@ -25,23 +25,8 @@ interface ComposeService {
 }
 
 const composeText = readFileSync(join(WORKSPACE, 'docker-compose.yml'), 'utf8');
-const envExample = Object.fromEntries(
-  readFileSync(join(WORKSPACE, '.env.example'), 'utf8')
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
-
-/** Compose's interpolation: ${NAME}, ${NAME:-default}, ${NAME:?error} from .env (here .env.example). */
-function interpolate(text: string, values: Record<string, string>): string {
-  return text.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_match, name: string, kind: string | undefined, fallback: string) => {
-    if (values[name] !== undefined && values[name] !== '') return values[name];
-    if (kind === '-') return fallback;
-    throw new Error(`\${${name}} is required (${fallback}) and .env.example does not set it`);
-  });
-}
-
-const compose = parse(interpolate(composeText, envExample), { merge: true }) as {
+// Interpolated from .env.example alone: the file must work with exactly what .env.example provides.
+const compose = readCompose(WORKSPACE, dotenv(join(WORKSPACE, '.env.example'))) as {
   services: Record<string, ComposeService>;
   networks: Record<string, { internal?: boolean } | null>;
 };
