@@ -55,6 +55,16 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
   const { config } = deps;
   const secret = config.keyEncryptionSecret ?? deriveSecret(String(Math.random()), 'ephemeral');
   const publicJwks = { keys: deps.jwks.keys.map(publicPart) };
+  // The engine asks about the same user up to three times per token (account, resource scopes, extra
+  // claims): one lookup per request is enough.
+  const usersByRequest = new WeakMap<object, Map<string, ReturnType<UsersService['findById']>>>();
+  const userFor = (ctx: object, id: string) => {
+    let users = usersByRequest.get(ctx);
+    if (!users) usersByRequest.set(ctx, (users = new Map()));
+    let user = users.get(id);
+    if (!user) users.set(id, (user = deps.users.findById(id)));
+    return user;
+  };
 
   const configuration: Configuration = {
     adapter: (name: string) => new TypeOrmOidcAdapter(name, deps.payloads, deps.writes, deps.clients),
@@ -120,7 +130,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
           // runtime applies from the next token, refreshes included, not from the next login.
           const accountId = ctx.oidc.account?.accountId;
           if (accountId) {
-            const user = await deps.users.findById(accountId);
+            const user = await userFor(ctx, accountId);
             const permitted = await deps.users.scopesForRoles(user?.roles ?? []);
             scopes = scopes.filter((scope) => permitted.has(scope));
           }
@@ -160,13 +170,13 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
     // A first-party session's tokens end with it: signing out (or an administrator's force logout)
     // revokes the grant and its refresh tokens. Third parties keep the OIDC meaning of offline_access.
     expiresWithSession: async (ctx, source) => (ctx.oidc.client && isFirstParty(ctx.oidc.client)) || !source.scopes.has('offline_access'),
-    extraTokenClaims: async (_ctx, token) => {
+    extraTokenClaims: async (ctx, token) => {
       if (!('accountId' in token) || !token.accountId) return undefined;
-      const user = await deps.users.findById(token.accountId);
+      const user = await userFor(ctx, token.accountId);
       return { gid: token.grantId, roles: user?.roles ?? [] };
     },
-    findAccount: async (_ctx, sub) => {
-      const user = await deps.users.findById(sub);
+    findAccount: async (ctx, sub) => {
+      const user = await userFor(ctx, sub);
       if (!user) return undefined;
       return {
         accountId: user.id,
