@@ -1,80 +1,40 @@
 // Measure 6: cold start of all five built apps to all-ready, and their idle memory (RSS), on embedded
-// defaults (SQLite, no broker), wired as `npm start` wires them but on free ports.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// defaults (SQLite, no broker), started as `npm start` starts them (the auth server first, then the rest).
+import { setTimeout as sleep } from 'node:timers/promises';
+import { rssOf, startSystem } from './system.mjs';
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
-const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
-
-export async function footprint(workspace) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'trustline-bench-'));
-  const [auth, gateway, accounts, loans, cards, rpc] = await Promise.all(Array.from({ length: 6 }, freePort));
-  const issuer = `http://127.0.0.1:${auth}`;
-  const common = { PATH: process.env.PATH, HOST: '127.0.0.1', DATA_DIR: dataDir, ISSUER_URL: issuer, LOG_LEVEL: 'warn', METRICS_PORT: '0' };
-  const apps = [
-    { name: 'auth-server', env: { ...common, PORT: String(auth), PUBLIC_GATEWAY_URL: `http://127.0.0.1:${gateway}` } },
-    { name: 'loans', env: { ...common, PORT: String(loans), CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret' } },
-    { name: 'cards', env: { ...common, PORT: String(cards), RPC_PORT: String(rpc), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret' } },
-    {
-      name: 'accounts',
-      env: {
-        ...common,
-        PORT: String(accounts),
-        LOANS_URL: `http://127.0.0.1:${loans}`,
-        CARDS_RPC_URL: `tcp://127.0.0.1:${rpc}`,
-        CLIENT_ID: 'accounts-service',
-        CLIENT_SECRET: 'accounts-service-secret',
-      },
-    },
-    {
-      name: 'gateway',
-      env: {
-        ...common,
-        PORT: String(gateway),
-        ACCOUNTS_URL: `http://127.0.0.1:${accounts}`,
-        LOANS_URL: `http://127.0.0.1:${loans}`,
-        CARDS_URL: `http://127.0.0.1:${cards}`,
-        CLIENT_ID: 'gateway',
-        CLIENT_SECRET: 'gateway-secret',
-      },
-    },
-  ];
-  const children = [];
+export async function measure({ log }) {
   const started = performance.now();
+  const system = await startSystem();
   try {
-    // The auth server first (the others fetch its keys at start), then the rest together.
-    const launch = (app) =>
-      new Promise((ready, fail) => {
-        const child = spawn(process.execPath, [join(workspace, 'dist/apps', app.name, 'main.js')], { env: app.env, stdio: ['ignore', 'pipe', 'pipe'] });
-        children.push(child);
-        let output = '';
-        child.stdout.on('data', (chunk) => {
-          output += chunk;
-          if (output.includes(`"msg":"${app.name} ready"`)) ready(child);
-        });
-        child.stderr.on('data', (chunk) => (output += chunk));
-        child.once('exit', (code) => fail(new Error(`${app.name} exited (${code}): ${output.slice(-500)}`)));
-      });
-    await launch(apps[0]);
-    await Promise.all(apps.slice(1).map(launch));
     const readyMs = performance.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 2_000)); // settle: idle, not start-up, memory
-    const rss = Object.fromEntries(apps.map((app, index) => [app.name, rssOf(children[index].pid)]));
-    return { readyMs, rss, totalRss: Object.values(rss).reduce((sum, value) => sum + value, 0) };
+    await sleep(2_000); // settle: idle, not start-up, memory
+    const apps = [system.auth, system.gateway, system.accounts, system.loans, system.cards];
+    const rss = Object.fromEntries(apps.map((app) => [app.name, rssOf(app.pid)]));
+    const totalRss = Object.values(rss).reduce((sum, value) => sum + value, 0);
+    log(`five apps: ready in ${Math.round(readyMs)} ms, idle RSS ${mib(totalRss)}`);
+    return {
+      targets: [
+        { target: 'cold start of the five apps to all-ready < 5 s', figure: `${Math.round(readyMs)} ms`, met: readyMs < 5_000 },
+        { target: 'idle RSS of the five apps < 450 MB', figure: `${(totalRss / 1e6).toFixed(0)} MB`, met: totalRss < 450 * 1e6 },
+      ],
+      section: `## 6. Footprint
+
+All five built apps on embedded defaults (SQLite, no broker), started as \`npm start\` starts them (the auth
+server first, then the rest together), every one on core 0. Peak RSS under load is in section 3.
+
+| measure | figure | target |
+| --- | ---: | --- |
+| cold start to all ready | ${Math.round(readyMs)} ms | < 5,000 ms |
+| idle RSS, all five | ${mib(totalRss)} (${(totalRss / 1e6).toFixed(0)} MB) | < 450 MB |
+${Object.entries(rss)
+  .map(([name, bytes]) => `| idle RSS, ${name} | ${mib(bytes)} | |`)
+  .join('\n')}
+`,
+    };
   } finally {
-    for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    rmSync(dataDir, { recursive: true, force: true });
+    await system.stop();
   }
 }

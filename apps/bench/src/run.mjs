@@ -2,90 +2,88 @@
 // `npm run bench`: measures Trustline against the bare engines underneath, in one run, and writes
 // docs/benchmarks.md (with charts). `npm run bench -- --smoke` runs every measure for a moment, writes
 // to tmp/ and asserts nothing: it keeps the scripts alive in CI, where speed is never judged.
+// `npm run bench -- --only 2,3` runs some measures (the report then holds only those).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { barChart } from './chart.mjs';
-import { footprint } from './footprint.mjs';
-import { fmt } from './measure.mjs';
-import { securityVerify } from './security-verify.mjs';
+import { join } from 'node:path';
+import { workspace } from './system.mjs';
 
-const workspace = resolve(dirname(new URL(import.meta.url).pathname), '../../..');
-const smoke = process.argv.includes('--smoke');
+const argv = process.argv.slice(2);
+const smoke = argv.includes('--smoke');
+const only = argv.includes('--only') ? new Set(argv[argv.indexOf('--only') + 1].split(',').map(Number)) : undefined;
 
-// The system under test on core 0: re-run pinned there when the machine has taskset (children inherit it).
-if (!smoke && !process.env.BENCH_PINNED && existsSync('/usr/bin/taskset')) {
-  const pinned = spawnSync('/usr/bin/taskset', ['-c', '0', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
-  process.exit(pinned.status ?? 1);
+// Core layout: this process is the load generator, on core 1; every process it starts as the system
+// under test is pinned to core 0 (system.mjs). Re-run pinned when the machine has taskset.
+if (!process.env.BENCH_PINNED && existsSync('/usr/bin/taskset') && cpus().length >= 2) {
+  const run = spawnSync('/usr/bin/taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, BENCH_PINNED: '1' } });
+  process.exit(run.status ?? 1);
 }
 
-const settings = smoke ? { rounds: 1, sliceMs: 100, warmupMs: 50 } : { rounds: 5, sliceMs: 2_000, warmupMs: 2_000 };
-const layout = process.env.BENCH_PINNED ? 'the benchmark process and every process it starts pinned to core 0 (`taskset -c 0`)' : 'unpinned (smoke run)';
+const settings = smoke ? { rounds: 1, sliceMs: 300, warmupMs: 200, smoke } : { rounds: 5, sliceMs: 3_000, warmupMs: 2_000, smoke };
+const layout = process.env.BENCH_PINNED
+  ? 'system under test on core 0 (`taskset -c 0`, every one of its processes), load generator (the bench process, autocannon) on core 1'
+  : 'unpinned (no taskset, or one core)';
+
+/** The measures of the benchmarks issue, each its own module: `measure(context)` → { section, charts, targets }. */
+const MEASURES = [
+  { id: 1, title: 'Token endpoint', module: './token-endpoint.mjs' },
+  { id: 2, title: 'A service', module: './service.mjs' },
+  { id: 3, title: 'The gateway', module: './gateway.mjs' },
+  { id: 4, title: 'libs/security alone', module: './security-verify.mjs' },
+  { id: 5, title: 'Machine-to-machine', module: './m2m.mjs' },
+  { id: 6, title: 'Footprint', module: './footprint.mjs' },
+  { id: 7, title: 'Revocation', module: './revocation.mjs' },
+  { id: 8, title: 'Two replicas', module: './replicas.mjs' },
+].filter((entry) => !only || only.has(entry.id));
 
 console.log(`bench: ${smoke ? 'smoke run' : 'full run'}; ${layout}`);
-const verify = await securityVerify(settings);
-for (const [name, result] of Object.entries(verify)) console.log(`  ${name}: ${fmt(result.median)}/s (${fmt(result.min)}–${fmt(result.max)})`);
-const foot = await footprint(workspace);
-console.log(`  five apps: ready in ${Math.round(foot.readyMs)} ms, idle RSS ${(foot.totalRss / 2 ** 20).toFixed(0)} MiB`);
+const sections = [];
+const targets = [];
+const charts = {};
+let failures = 0;
+for (const entry of MEASURES) {
+  if (!existsSync(new URL(entry.module, import.meta.url))) continue;
+  const started = performance.now();
+  console.log(`bench: measure ${entry.id}, ${entry.title}`);
+  try {
+    const { measure } = await import(entry.module);
+    const result = await measure({ workspace, settings, layout, log: (line) => console.log(`  ${line}`) });
+    sections.push(result.section);
+    Object.assign(charts, result.charts ?? {});
+    targets.push(...(result.targets ?? []).map((target) => ({ id: entry.id, ...target })));
+  } catch (error) {
+    failures += 1;
+    console.error(`bench: measure ${entry.id} failed: ${error.stack ?? error}`);
+    sections.push(`## ${entry.id}. ${entry.title}\n\nNot measured in this run: ${String(error.message ?? error).split('\n')[0]}\n`);
+  }
+  console.log(`bench: measure ${entry.id} took ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}
 
-const raw = verify['jose jwtVerify (raw engine)'];
-const uncached = verify['@trustline/security, uncached'];
-const cached = verify['@trustline/security, cached'];
-const ratio = uncached.median / raw.median;
-const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const status = (ok) => (ok ? 'met' : '**missed**');
-
+const status = (met) => (met ? 'met' : '**missed**');
 const report = `# Benchmarks
 
 Generated by \`npm run bench\` (${new Date().toISOString().slice(0, 10)}). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.
-Layout: ${layout}. Method: a warm-up, then the series alternated round by round (A B C A B C …, ${settings.rounds} rounds of
-${settings.sliceMs} ms each); each figure is the median of its rounds with min–max beside it, and every ratio is
-taken between series of the same run. Speed is never asserted in a test; CI runs \`npm run bench -- --smoke\`
-only to keep these scripts working.
 
-So far this report covers measures 4 (libs/security alone) and 6 (footprint) of the benchmarks issue; the
-token endpoint, service, gateway, M2M, revocation and scale-out measures are still to come.
+- **Layout** (unless a section states its own): ${layout}.
+- **Method**: a warm-up, then the series of a comparison alternated round by round (A B A B …, ${settings.rounds} rounds
+  of ${settings.sliceMs} ms each); each figure is the median of its rounds with min–max beside it, and every ratio is
+  taken between series of the same run. HTTP load: keep-alive HTTP/1.1 on loopback, no TLS, no pipelining; a
+  series with a single failed request is not reported.
+- Speed is never asserted in a test; CI runs \`npm run bench -- --smoke\` only to keep these scripts working.
 
-## 4. Token verification: \`@trustline/security\` against raw jose
+## Targets
 
-ES256 \`at+jwt\` access tokens, the same key and tokens for every series, one process on one core. The
-library's path includes everything a service runs per request: header checks, signature, \`iss\`/\`aud\`/
-\`exp\`/\`nbf\`/\`iat\`/\`typ\`, required claims and the revocation denylist. Cached: a token verified before
-(the bounded verified-token cache, which still checks expiry and the denylist).
+| # | target | figure | |
+| --- | --- | ---: | --- |
+${targets.map((target) => `| ${target.id} | ${target.target} | ${target.figure} | ${status(target.met)} |`).join('\n')}
 
-![verifications per second](benchmarks/security-verify.svg)
+${sections.join('\n')}`;
 
-| series | verifications/s (median) | min–max |
-| --- | ---: | ---: |
-${Object.entries(verify)
-  .map(([name, result]) => `| ${name} | ${fmt(result.median)} | ${fmt(result.min)}–${fmt(result.max)} |`)
-  .join('\n')}
-
-| target | figure | |
-| --- | --- | --- |
-| uncached ≥ 0.9 × raw jose | ${ratio.toFixed(2)} × | ${status(ratio >= 0.9)} |
-| cached ≥ 200,000/s | ${fmt(cached.median)}/s | ${status(cached.median >= 200_000)} |
-
-## 6. Footprint
-
-All five built apps on embedded defaults (SQLite, no broker), started as \`npm start\` starts them (the auth
-server first, then the rest together), on the layout above.
-
-| measure | figure | target | |
-| --- | ---: | --- | --- |
-| cold start to all ready | ${Math.round(foot.readyMs)} ms | < 5,000 ms | ${status(foot.readyMs < 5_000)} |
-| idle RSS, all five | ${mib(foot.totalRss)} | < 450 MB | ${status(foot.totalRss < 450 * 1e6)} |
-${Object.entries(foot.rss)
-  .map(([name, bytes]) => `| idle RSS, ${name} | ${mib(bytes)} | | |`)
-  .join('\n')}
-`;
-
-const outDir = smoke ? join(workspace, 'tmp/benchmarks') : join(workspace, 'docs');
+// A smoke or partial run never overwrites the report in docs/.
+const outDir = smoke || only ? join(workspace, 'tmp/benchmarks') : join(workspace, 'docs');
 mkdirSync(join(outDir, 'benchmarks'), { recursive: true });
 writeFileSync(join(outDir, 'benchmarks.md'), report);
-writeFileSync(
-  join(outDir, 'benchmarks/security-verify.svg'),
-  barChart({ title: 'Token verification, one core', unit: 'verifications/s', rows: Object.entries(verify).map(([label, result]) => ({ label, ...result })) }),
-);
-console.log(`bench: wrote ${join(outDir, 'benchmarks.md')}`);
+for (const [file, svg] of Object.entries(charts)) writeFileSync(join(outDir, 'benchmarks', file), svg);
+console.log(`bench: wrote ${join(outDir, 'benchmarks.md')}${failures ? `; ${failures} measure(s) failed` : ''}`);
+process.exit(failures ? 1 : 0);
