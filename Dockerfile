@@ -10,10 +10,11 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 COPY libs/security/package.json libs/security/
 COPY libs/service-runtime/package.json libs/service-runtime/
+COPY libs/relay/package.json libs/relay/
 RUN npm ci --no-audit --no-fund
 COPY . .
 ARG APP
-RUN test -n "$APP" && npx nx run-many -t build -p security service-runtime "$APP"
+RUN test -n "$APP" && npx nx run-many -t build -p security service-runtime relay "$APP"
 
 FROM node:20.20-bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -22,9 +23,11 @@ ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY libs/security/package.json libs/security/
 COPY libs/service-runtime/package.json libs/service-runtime/
+COPY libs/relay/package.json libs/relay/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force && apt-get purge -y python3 make g++ && apt-get autoremove -y
 COPY --from=build /workspace/libs/security/dist libs/security/dist
 COPY --from=build /workspace/libs/service-runtime/dist libs/service-runtime/dist
+COPY --from=build /workspace/libs/relay/dist libs/relay/dist
 ARG APP
 ENV APP=$APP
 COPY --from=build /workspace/dist/apps/$APP dist/apps/$APP

@@ -37,7 +37,9 @@ export const cpuMsOf = (pid) => {
  */
 export function launch({ name, script, env, cores = SYSTEM_CORES, nodeArgs = [] }) {
   const args = [...nodeArgs, script];
-  const child = pinned() ? spawn(TASKSET, ['-c', cores, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }) : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = pinned()
+    ? spawn(TASKSET, ['-c', cores, process.execPath, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async () => {
@@ -132,9 +134,17 @@ export async function startSystem(options = {}) {
     const auth = await start('auth-server', { PORT: String(ports.auth), PUBLIC_GATEWAY_URL: `http://127.0.0.1:${ports.gateway}`, ...(await databaseFor('auth-server')) });
     const only = new Set(options.only ?? ['loans', 'cards', 'accounts', 'gateway']);
     const [loans, cards] = await Promise.all([
-      only.has('loans') || only.has('accounts') ? start('loans', { PORT: String(ports.loans), CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...(await databaseFor('loans')) }) : undefined,
+      only.has('loans') || only.has('accounts')
+        ? start('loans', { PORT: String(ports.loans), CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...(await databaseFor('loans')) })
+        : undefined,
       only.has('cards') || only.has('accounts')
-        ? start('cards', { PORT: String(ports.cards), RPC_PORT: String(ports.rpc), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...(await databaseFor('cards')) })
+        ? start('cards', {
+            PORT: String(ports.cards),
+            RPC_PORT: String(ports.rpc),
+            CLIENT_ID: 'cards-service',
+            CLIENT_SECRET: 'cards-service-secret',
+            ...(await databaseFor('cards')),
+          })
         : undefined,
     ]);
     const accounts = [];

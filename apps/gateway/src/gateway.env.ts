@@ -3,11 +3,14 @@ import { GATEWAY_SERVICES, upstreamVariable } from './relay/routes';
 import { z } from 'zod';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/** One service's base URL, or several comma-separated (its replicas, taken in turn by the relay). */
 const upstream = (fallback: string) =>
   z
-    .url({ protocol: /^https?$/ })
+    .string()
     .default(fallback)
-    .transform((value) => value.replace(/\/+$/, ''));
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .pipe(z.array(z.url({ protocol: /^https?$/ })).min(1))
+    .transform((urls) => urls.map((url) => url.replace(/\/+$/, '')));
 const perMinute = (fallback: number) => z.coerce.number().int().min(1).max(1_000_000).default(fallback);
 
 /**

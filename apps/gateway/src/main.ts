@@ -1,11 +1,10 @@
 import rateLimit from '@fastify/rate-limit';
-import replyFrom from '@fastify/reply-from';
+import { registerRelay } from '@trustline/relay';
 import { createService, refuseDemoSecretInProduction, runService, startService } from '@trustline/service-runtime';
 import { GatewayAppModule } from './app.module';
 import { allowedOrigins, loadGatewayEnv } from './gateway.env';
 import { connectRateLimitStore, perAddressRateLimit, rateLimitStore } from './rate-limits';
 import { servePortal } from './portal/portal-static';
-import { streamRequestBodies } from './relay/body-passthrough';
 
 runService('gateway', async () => {
   const env = loadGatewayEnv();
@@ -21,17 +20,12 @@ runService('gateway', async () => {
     trustProxyHops: env.TRUST_PROXY_HOPS,
   });
   const fastify = app.getHttpAdapter().getInstance();
-  streamRequestBodies(fastify, env.BODY_LIMIT_BYTES);
+  // Bodies streamed to the services, not parsed here; one undici agent for every upstream.
+  await registerRelay(app, { bodyLimitBytes: env.BODY_LIMIT_BYTES });
 
   // Counted per address before any token is verified, so a flood of junk tokens cannot buy verifier CPU.
   await app.register(rateLimit as never, perAddressRateLimit(env, redis));
   if (redis) fastify.addHook('onClose', async () => void redis.quit().catch(() => undefined));
-  // One undici agent for every upstream: keep-alive pools per origin, timeouts per request.
-  await app.register(replyFrom as never, {
-    undici: { connections: 128, pipelining: 1, keepAliveTimeout: 60_000 },
-    disableRequestLogging: true,
-    maxRetriesOn503: 0,
-  });
   await servePortal(app, env.ISSUER_URL);
   app.enableCors({
     origin: allowedOrigins(env),

@@ -35,7 +35,7 @@ export class ApiDocsController {
     const schemas: Record<string, unknown> = {};
     const unavailable: string[] = [];
     for (const route of Object.values(serviceRoutes(this.env))) {
-      const source = await fetch(`${route.upstream}/docs/openapi.json`, { signal: AbortSignal.timeout(2_000) })
+      const source = await fetch(`${route.upstreams[0]}/docs/openapi.json`, { signal: AbortSignal.timeout(2_000) })
         .then((response) => (response.ok ? (response.json() as Promise<OpenApiDocument>) : undefined))
         .catch(() => undefined);
       if (!source?.paths || !String(source.openapi ?? '').startsWith('3.')) {

@@ -1,3 +1,5 @@
+import { relayPathUnder } from '@trustline/relay';
+
 /**
  * The services behind the gateway and their conventional ports (CONVENTIONS.md). Everything else (the
  * `<SERVICE>_URL` variables, the routes, the audiences accepted) follows from this list;
@@ -15,7 +17,8 @@ export interface ServiceRoute {
   service: string;
   prefix: string;
   audience: string;
-  upstream: string;
+  /** The service's replicas' base URLs (`<SERVICE>_URL`, comma-separated). */
+  upstreams: readonly string[];
   readScope: string;
   writeScope: string;
 }
@@ -32,7 +35,7 @@ export function serviceRoutes(env: Readonly<Record<string, unknown>>): Record<st
         service,
         prefix: `/api/${service}`,
         audience: audienceOf(service),
-        upstream: String(env[upstreamVariable(service)]),
+        upstreams: ([] as string[]).concat(env[upstreamVariable(service)] as string | string[]),
         readScope: `${service}:read`,
         writeScope: `${service}:write`,
       },
@@ -70,17 +73,7 @@ export function requiredScope(route: ServiceRoute, method: string): string {
   return SAFE_METHODS.has(method.toUpperCase()) ? route.readScope : route.writeScope;
 }
 
-/**
- * The path and query relayed upstream, or undefined when the path could escape its prefix once an HTTP
- * client or the upstream normalises it (dot segments, encoded slashes or dots, backslashes, empty
- * segments): `/api/accounts/../../metrics` must never reach `/metrics`.
- */
+/** The path and query relayed upstream, or undefined when it could leave the route's prefix (see relayPathUnder). */
 export function relayPath(route: ServiceRoute, url: string): string | undefined {
-  const queryAt = url.indexOf('?');
-  const path = queryAt === -1 ? url : url.slice(0, queryAt);
-  if (path !== route.prefix && !path.startsWith(`${route.prefix}/`)) return undefined;
-  if (/%2f|%5c|%2e|\\/i.test(path)) return undefined;
-  const segments = path.split('/').slice(1);
-  if (segments.some((segment, index) => segment === '.' || segment === '..' || (segment === '' && index < segments.length - 1))) return undefined;
-  return url;
+  return relayPathUnder(route.prefix, url);
 }

@@ -1,0 +1,3 @@
+import { nestVitestConfig } from '../../tools/testing/vitest-preset';
+
+export default nestVitestConfig(__dirname);
