@@ -1,4 +1,5 @@
-import { connect, Events, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
+import { natsModule } from '../nats-module';
 import type { RevocationFeed } from './revocation-feed';
 
 /** The subject the auth server emits revocations on (CONVENTIONS.md). */
@@ -44,7 +45,7 @@ export class RevocationEvents {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.connection = await connect({
+        this.connection = await natsModule().connect({
           servers: this.options.natsUrl,
           name: this.options.name,
           reconnect: true,
@@ -64,7 +65,7 @@ export class RevocationEvents {
     // Events sent while we were away are in the feed: pull once connected, and after every reconnect.
     void this.options.feed.nudge();
     for await (const status of connection.status()) {
-      if (status.type === Events.Reconnect) void this.options.feed.nudge();
+      if (status.type === natsModule().Events.Reconnect) void this.options.feed.nudge();
     }
   }
 }

@@ -1,8 +1,8 @@
 import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
-import { headers as natsHeaders } from 'nats';
 import { firstValueFrom } from 'rxjs';
 import { rpcEnvelope } from '../rpc/rpc-envelope';
 import type { ClientCredentialsTokenClient } from './client-credentials-token-client';
+import { natsModule } from '../nats-module';
 
 /** The callee of a machine-to-machine call: its audience and the least scopes the call needs. */
 export interface M2mTarget {
@@ -46,7 +46,7 @@ export async function m2mSend<T>(
 ): Promise<T> {
   const authorization = await tokens.authorization(target.audience, target.scopes);
   if (options.transport === 'tcp') return firstValueFrom(client.send<T>(pattern, rpcEnvelope(authorization, data)));
-  const carried = natsHeaders();
+  const carried = natsModule().headers();
   for (const [name, value] of Object.entries(options.headers ?? {})) carried.set(name, value);
   carried.set('authorization', authorization);
   return firstValueFrom(client.send<T>(pattern, new NatsRecordBuilder(data).setHeaders(carried).build()));
