@@ -95,7 +95,7 @@ export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /**
  * The five apps (or the subset `only` names, with what they need), as `npm start` wires them.
- * @param {{ postgres?: boolean, redis?: boolean, nats?: boolean, pollMs?: number, accountsReplicas?: number, cores?: string, env?: Record<string, Record<string,string>>, only?: string[] }} options
+ * @param {{ postgres?: boolean, redis?: boolean, nats?: boolean, pollMs?: number, accountsReplicas?: number, cores?: string, env?: Record<string, Record<string,string>>, nodeArgs?: Record<string, string[]>, only?: string[] }} options
  */
 export async function startSystem(options = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'trustline-bench-'));
@@ -127,7 +127,7 @@ export async function startSystem(options = {}) {
       return { DATABASE_URL: database.url };
     };
     const start = async (name, env, script = appScript(name)) => {
-      const running = await launch({ name, script, cores, env: { ...common, ...env, ...options.env?.[name] } });
+      const running = await launch({ name, script, cores, env: { ...common, ...env, ...options.env?.[name] }, nodeArgs: options.nodeArgs?.[name] });
       started.push(running);
       return running;
     };
