@@ -64,10 +64,23 @@ export async function alternateLoad(series, { rounds, sliceMs, warmupMs }) {
       const rps = values.map((value) => value.rps);
       const failed = values.reduce((sum, value) => sum + value.failed, 0);
       if (failed) {
-        const statuses = values.reduce((all, value) => ({ ...all, ...Object.fromEntries(Object.entries(value.statuses).map(([code, count]) => [code, (all[code] ?? 0) + count])) }), {});
+        const statuses = values.reduce(
+          (all, value) => ({ ...all, ...Object.fromEntries(Object.entries(value.statuses).map(([code, count]) => [code, (all[code] ?? 0) + count])) }),
+          {},
+        );
         throw new Error(`${name}: ${failed} requests failed (statuses ${JSON.stringify(statuses)}): a benchmark counts only answered requests`);
       }
-      return [name, { median: median(rps), min: Math.min(...rps), max: Math.max(...rps), p50: median(values.map((value) => value.p50)), p99: median(values.map((value) => value.p99)), runs: values }];
+      return [
+        name,
+        {
+          median: median(rps),
+          min: Math.min(...rps),
+          max: Math.max(...rps),
+          p50: median(values.map((value) => value.p50)),
+          p99: median(values.map((value) => value.p99)),
+          runs: values,
+        },
+      ];
     }),
   );
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { barChart } from './chart.mjs';
 import { alternateLoad } from './load.mjs';
 import { fmt } from './measure.mjs';
+import { profileRun } from './revocation.mjs';
 import { AUDIENCE, signIn } from './tokens.mjs';
 import { pinned, startSystem } from './system.mjs';
 
@@ -49,6 +50,16 @@ export async function measure({ settings, log }) {
     );
     for (const [name, result] of Object.entries(results)) log(`${name}: ${fmt(result.median)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms`);
     log(`requests per replica: ${served.map(fmt).join(' / ')}`);
+    for (const system of systems.splice(0)) await system.stop();
+
+    // Revocation with NATS, one replica against two, on the same layout: every replica must refuse.
+    const count = settings.smoke ? 1 : 25; // per kind: 2 × count revocations per series
+    const timing = {};
+    for (const replicas of [1, 2]) {
+      const samples = await profileRun({ nats: true, pollMs: 60_000, system: { ...shared, accountsReplicas: replicas } }, count, settings.smoke, log);
+      const values = samples.map((sample) => sample.fromReturn).sort((a, b) => a - b);
+      timing[replicas] = { n: values.length, p50: values[Math.floor(values.length / 2)], p99: values[Math.min(values.length - 1, Math.floor(values.length * 0.99))] };
+    }
     const single = results['gateway → 1 accounts replica'];
     const double = results['gateway → 2 accounts replicas'];
     const totalRatio = double.median / single.median;
@@ -86,6 +97,10 @@ ${Object.entries(results)
   .join('\n')}
 
 - Requests served by each replica during the two-replica series: ${served.map(fmt).join(' and ')} (${share.map((value) => `${(value * 100).toFixed(1)} %`).join(' / ')}).
+- Revocation with NATS (section 7's method, ${timing[2].n} revocations per series, half access tokens, half
+  grants; every replica of accounts is a hop of its own): one replica p50 ${timing[1].p50.toFixed(0)} ms, p99
+  ${timing[1].p99.toFixed(0)} ms; two replicas p50 ${timing[2].p50.toFixed(0)} ms, p99 ${timing[2].p99.toFixed(0)} ms, from the revoking call's
+  return to the last hop's 401.
 - On one two-core machine the replicas share the cores the single replica had, so throughput *per replica*
   halves by construction; what this run can show is that a second replica costs nothing in total
   (${totalRatio.toFixed(2)} × one replica) and takes an even share. On two machines each replica would have

@@ -61,7 +61,11 @@ export async function measure({ settings, log }) {
       { target: 'libs/security cached ≥ 200,000 verifications/s', figure: `${fmt(cached.median)}/s`, met: cached.median >= 200_000 },
     ],
     charts: {
-      'security-verify.svg': barChart({ title: 'Token verification, one core', unit: 'verifications/s', rows: Object.entries(verify).map(([label, result]) => ({ label, ...result })) }),
+      'security-verify.svg': barChart({
+        title: 'Token verification, one core',
+        unit: 'verifications/s',
+        rows: Object.entries(verify).map(([label, result]) => ({ label, ...result })),
+      }),
     },
     section: `## 4. Token verification: \`@trustline/security\` against raw jose
 
