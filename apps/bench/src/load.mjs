@@ -49,19 +49,31 @@ export function load({ url, method = 'GET', headers = {}, body, connections = 50
   });
 }
 
+/** A series' rounds as its figures: medians (throughput with min–max, p50, p99) and the rounds themselves. */
+export function summarize(values) {
+  const rps = values.map((value) => value.rps);
+  return {
+    median: median(rps),
+    min: Math.min(...rps),
+    max: Math.max(...rps),
+    p50: median(values.map((value) => value.p50)),
+    p99: median(values.map((value) => value.p99)),
+    runs: values,
+  };
+}
+
 /**
- * HTTP series measured alternately (A B A B …) after one warm-up each: { name: () => load options }.
- * Each series' figures are medians of its rounds; min–max of the throughput beside them.
+ * HTTP series measured alternately (A B A B …) after one warm-up each (none with `warmupMs: 0`):
+ * { name: () => load options }. A series with a single failed request throws: only answered requests count.
  */
 export async function alternateLoad(series, { rounds, sliceMs, warmupMs }) {
-  for (const options of Object.values(series)) await load({ ...options(), durationMs: warmupMs });
+  if (warmupMs > 0) for (const options of Object.values(series)) await load({ ...options(), durationMs: warmupMs });
   const runs = Object.fromEntries(Object.keys(series).map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
     for (const [name, options] of Object.entries(series)) runs[name].push(await load({ ...options(), durationMs: sliceMs }));
   }
   return Object.fromEntries(
     Object.entries(runs).map(([name, values]) => {
-      const rps = values.map((value) => value.rps);
       const failed = values.reduce((sum, value) => sum + value.failed, 0);
       if (failed) {
         const statuses = values.reduce(
@@ -70,17 +82,7 @@ export async function alternateLoad(series, { rounds, sliceMs, warmupMs }) {
         );
         throw new Error(`${name}: ${failed} requests failed (statuses ${JSON.stringify(statuses)}): a benchmark counts only answered requests`);
       }
-      return [
-        name,
-        {
-          median: median(rps),
-          min: Math.min(...rps),
-          max: Math.max(...rps),
-          p50: median(values.map((value) => value.p50)),
-          p99: median(values.map((value) => value.p99)),
-          runs: values,
-        },
-      ];
+      return [name, summarize(values)];
     }),
   );
 }

@@ -9,8 +9,8 @@ import { ClientCredentialsTokenClient } from '@trustline/security';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loginUser } from '../../../tools/testing/pkce-login.mjs';
 import { barChart } from './chart.mjs';
-import { load } from './load.mjs';
-import { fmt, median } from './measure.mjs';
+import { alternateLoad, load } from './load.mjs';
+import { fmt } from './measure.mjs';
 import { freePort, startSystem } from './system.mjs';
 
 const CONCURRENT = 100;
@@ -162,7 +162,7 @@ export async function measure({ settings, layout, log }) {
       accounts: await issuedByAccounts(system.accounts),
       hits: await counter(system.accounts.metricsPort, 'trustline_m2m_token_requests_total', { outcome: 'cache_hit' }),
     };
-    const warm = await alternateRounds(series, settings);
+    const warm = await alternateLoad(series, { ...settings, warmupMs: 0 }); // warmed up above
     const after = {
       auth: await issuedAtAuth(system),
       accounts: await issuedByAccounts(system.accounts),
@@ -272,30 +272,4 @@ Every trial of the client alone returned ${clientOne.every((row) => row.distinct
   } finally {
     await system.stop();
   }
-}
-
-/** alternateLoad's rounds without its warm-up (done before the counters are read): A B A B …, medians. */
-async function alternateRounds(series, { rounds, sliceMs }) {
-  const runs = Object.fromEntries(Object.keys(series).map((name) => [name, []]));
-  for (let round = 0; round < rounds; round += 1) {
-    for (const [name, options] of Object.entries(series)) runs[name].push(await load({ ...options(), durationMs: sliceMs }));
-  }
-  return Object.fromEntries(
-    Object.entries(runs).map(([name, values]) => {
-      const failed = values.reduce((sum, value) => sum + value.failed, 0);
-      if (failed) throw new Error(`${name}: ${failed} requests failed: a benchmark counts only answered requests`);
-      const rps = values.map((value) => value.rps);
-      return [
-        name,
-        {
-          median: median(rps),
-          min: Math.min(...rps),
-          max: Math.max(...rps),
-          p50: median(values.map((value) => value.p50)),
-          p99: median(values.map((value) => value.p99)),
-          runs: values,
-        },
-      ];
-    }),
-  );
 }

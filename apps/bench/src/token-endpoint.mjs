@@ -6,8 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import { loginUser } from '../../../tools/testing/pkce-login.mjs';
 import { barChart } from './chart.mjs';
-import { alternateLoad, load } from './load.mjs';
-import { fmt, median } from './measure.mjs';
+import { alternateLoad, load, summarize } from './load.mjs';
+import { fmt } from './measure.mjs';
 import { launch, startSystem } from './system.mjs';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/bare-oidc-provider.mjs', import.meta.url));
@@ -98,22 +98,7 @@ async function alternateRefresh(series, { rounds, sliceMs, warmupMs }, connectio
       runs[name].push(result);
     }
   }
-  return Object.fromEntries(
-    Object.entries(runs).map(([name, values]) => {
-      const rps = values.map((value) => value.rps);
-      return [
-        name,
-        {
-          median: median(rps),
-          min: Math.min(...rps),
-          max: Math.max(...rps),
-          p50: median(values.map((value) => value.p50)),
-          p99: median(values.map((value) => value.p99)),
-          runs: values,
-        },
-      ];
-    }),
-  );
+  return Object.fromEntries(Object.entries(runs).map(([name, values]) => [name, summarize(values)]));
 }
 
 export async function measure({ settings, layout, log }) {
