@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { And, type FindOptionsWhere, LessThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { AuditEventEntity, type AuditOutcome } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
+import { PreparedWrite } from '../database/row-lookup';
 
 /** What happened; the names are the `type` column and the log's `event` field. */
 export type AuditEventType =
@@ -68,6 +69,8 @@ export class AuditService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Audit');
   private queue: PendingRow[] = [];
   private flushing: Promise<void> | undefined;
+  /** One INSERT statement per batch size met so far (SQL built once; at most MAX_BATCH of them). */
+  private readonly inserts = new Map<number, ReturnType<typeof PreparedWrite.insert<AuditEventEntity>>>();
 
   constructor(
     @InjectRepository(AuditEventEntity) private readonly events: Repository<AuditEventEntity>,
@@ -113,13 +116,20 @@ export class AuditService implements BeforeApplicationShutdown {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH);
       try {
-        await this.writes.write(() => this.events.insert(batch.map((pending) => pending.row)));
+        await this.writes.write(() => this.insert(batch.map((pending) => pending.row)));
       } catch (error) {
         this.logger.error(`${batch.length} audit event(s) not stored (${[...new Set(batch.map((pending) => pending.row.type))].join(', ')}): ${(error as Error).message}`);
       }
       for (const pending of batch) pending.stored();
     }
     this.flushing = undefined;
+  }
+
+  /** `events.insert(rows)`, with the statement for this many rows built once. */
+  private insert(rows: Omit<AuditEventEntity, 'id'>[]): Promise<void> {
+    let insert = this.inserts.get(rows.length);
+    if (!insert) this.inserts.set(rows.length, (insert = PreparedWrite.insert(this.events, rows.length)));
+    return insert.run(rows);
   }
 
   /** Rows still queued are written before the database closes. */

@@ -5,6 +5,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { type ClientAuthMethod, ClientEntity } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
 import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from '../oidc/resources';
+import { RowLookup } from '../database/row-lookup';
 import { digestClientSecret, generateClientSecret } from './client-secret';
 
 export interface ClientRegistration {
@@ -29,13 +30,18 @@ const GRANT_TYPES = new Set(['client_credentials', 'authorization_code', 'refres
 /** The client registry: metadata in the database, secrets only as SHA-256 digests. */
 @Injectable()
 export class ClientsService {
+  /** Read on every grant (no cache: a change made by another process applies from the next token). */
+  private readonly byIdIfEnabled: RowLookup<ClientEntity>;
+
   constructor(
     @InjectRepository(ClientEntity) private readonly clients: Repository<ClientEntity>,
     private readonly writes: WriteSerializer,
-  ) {}
+  ) {
+    this.byIdIfEnabled = new RowLookup(clients, ['clientId', 'enabled']);
+  }
 
   findEnabled(clientId: string): Promise<ClientEntity | null> {
-    return this.clients.findOneBy({ clientId, enabled: true });
+    return this.byIdIfEnabled.one(clientId, true);
   }
 
   /**

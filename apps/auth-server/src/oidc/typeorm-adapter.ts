@@ -1,8 +1,45 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import { type FindOptionsWhere, IsNull, LessThan, type Repository } from 'typeorm';
+import { LessThan, type Repository } from 'typeorm';
 import type { OidcPayloadEntity } from '../database/entities';
 import type { WriteSerializer } from '@trustline/service-runtime';
 import { ClientsService } from '../clients/clients.service';
+import { PreparedWrite, RowLookup, tableOf } from '../database/row-lookup';
+
+type PayloadLookup = RowLookup<OidcPayloadEntity>;
+type PayloadStatements = ReturnType<typeof buildStatements>;
+const statements = new WeakMap<Repository<OidcPayloadEntity>, PayloadStatements>();
+
+/**
+ * The statements the engine runs on every grant, built once per repository (shared by every model's
+ * adapter and every engine rebuild): the three lookups, the upsert, the one-time-use mark.
+ */
+function buildStatements(payloads: Repository<OidcPayloadEntity>) {
+  const select: (keyof OidcPayloadEntity)[] = ['payload', 'expiresAt', 'consumedAt'];
+  const { driver } = payloads.manager.connection;
+  const column = (property: keyof OidcPayloadEntity) => driver.escape(payloads.metadata.findColumnWithPropertyPath(property)!.databaseName);
+  return {
+    byId: new RowLookup(payloads, ['model', 'id'], select),
+    byUid: new RowLookup(payloads, ['model', 'uid'], select),
+    byUserCode: new RowLookup(payloads, ['model', 'userCode'], select),
+    upsert: PreparedWrite.upsert(payloads, ['model', 'id']),
+    // `update({ model, id, consumedAt: IsNull() }, { consumedAt })`, as TypeORM writes it.
+    consume: new PreparedWrite(
+      payloads,
+      `UPDATE ${tableOf(payloads)} SET ${column('consumedAt')} = :at WHERE (${column('model')} = :model AND ${column('id')} = :id AND ${column('consumedAt')} IS NULL)`,
+      [
+        { name: 'at', column: 'consumedAt' },
+        { name: 'model', column: 'model' },
+        { name: 'id', column: 'id' },
+      ],
+    ),
+  };
+}
+
+function statementsFor(payloads: Repository<OidcPayloadEntity>): PayloadStatements {
+  let found = statements.get(payloads);
+  if (!found) statements.set(payloads, (found = buildStatements(payloads)));
+  return found;
+}
 
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -12,12 +49,16 @@ const now = () => Math.floor(Date.now() / 1000);
  * stored here: they come from the client registry.
  */
 export class TypeOrmOidcAdapter implements Adapter {
+  private readonly statements: PayloadStatements;
+
   constructor(
     private readonly model: string,
     private readonly payloads: Repository<OidcPayloadEntity>,
     private readonly writes: WriteSerializer,
     private readonly clients: ClientsService,
-  ) {}
+  ) {
+    this.statements = statementsFor(payloads);
+  }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const row: OidcPayloadEntity = {
@@ -32,7 +73,7 @@ export class TypeOrmOidcAdapter implements Adapter {
       expiresAt: expiresIn ? now() + expiresIn : null,
       consumedAt: null,
     };
-    await this.writes.write(() => this.payloads.upsert(row, ['model', 'id']));
+    await this.writes.write(() => this.statements.upsert.run(row));
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -40,19 +81,19 @@ export class TypeOrmOidcAdapter implements Adapter {
       const client = await this.clients.findEnabled(id);
       return client ? (ClientsService.toProviderMetadata(client) as AdapterPayload) : undefined;
     }
-    return this.load({ model: this.model, id });
+    return this.load(this.statements.byId, id);
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return this.load({ model: this.model, uid });
+    return this.load(this.statements.byUid, uid);
   }
 
   findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return this.load({ model: this.model, userCode });
+    return this.load(this.statements.byUserCode, userCode);
   }
 
   async consume(id: string): Promise<void> {
-    await this.writes.write(() => this.payloads.update({ model: this.model, id, consumedAt: IsNull() }, { consumedAt: now() }));
+    await this.writes.write(() => this.statements.consume.run(now(), this.model, id));
   }
 
   async destroy(id: string): Promise<void> {
@@ -64,8 +105,8 @@ export class TypeOrmOidcAdapter implements Adapter {
     await this.writes.write(() => this.payloads.delete({ grantId }));
   }
 
-  private async load(where: FindOptionsWhere<OidcPayloadEntity>): Promise<AdapterPayload | undefined> {
-    const row = await this.payloads.findOneBy(where);
+  private async load(lookup: PayloadLookup, key: string): Promise<AdapterPayload | undefined> {
+    const row = await lookup.one(this.model, key);
     if (!row || (row.expiresAt !== null && row.expiresAt <= now())) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
     return row.consumedAt ? { ...payload, consumed: row.consumedAt } : payload;

@@ -1,21 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { RoleEntity, UserEntity } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
+import { RowLookup } from '../database/row-lookup';
 import { hashPassword, verifyPassword } from './password';
 
 @Injectable()
 export class UsersService {
+  /** Both read on every token grant for a user (roles and scopes as they are now, never cached). */
+  private readonly userById: RowLookup<UserEntity>;
+  private readonly roleByName: RowLookup<RoleEntity>;
+
   constructor(
     @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
     @InjectRepository(RoleEntity) private readonly roles: Repository<RoleEntity>,
     private readonly writes: WriteSerializer,
-  ) {}
+  ) {
+    this.userById = new RowLookup(users, ['id']);
+    this.roleByName = new RowLookup(roles, ['name']);
+  }
 
   findById(id: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+    return this.userById.one(id);
   }
 
   findByUsername(username: string): Promise<UserEntity | null> {
@@ -57,7 +65,7 @@ export class UsersService {
   /** The resource scopes a user's roles allow (the scope-to-role mapping lives in the `roles` table). */
   async scopesForRoles(roleNames: string[]): Promise<Set<string>> {
     if (!roleNames.length) return new Set();
-    const rows = await this.roles.findBy({ name: In(roleNames) });
+    const rows = await this.roleByName.anyOf(roleNames);
     return new Set(rows.flatMap((row) => row.scopes));
   }
 }

@@ -66,9 +66,9 @@ describe('docker-compose.yml', () => {
     expect(loadGatewayEnv(env('gateway'))).toMatchObject({
       PORT: 8080,
       METRICS_PORT: 9180,
-      ACCOUNTS_URL: 'http://accounts:8081',
-      LOANS_URL: 'http://loans:8082',
-      CARDS_URL: 'http://cards:8083',
+      ACCOUNTS_URL: ['http://accounts:8081'],
+      LOANS_URL: ['http://loans:8082'],
+      CARDS_URL: ['http://cards:8083'],
     });
     expect(loadAccountsEnv(env('accounts'))).toMatchObject({ PORT: 8081, METRICS_PORT: 9181, LOANS_URL: 'http://loans:8082', CARDS_RPC_URL: 'tcp://cards:8093' });
     expect(loadLoansEnv(env('loans'))).toMatchObject({ PORT: 8082, METRICS_PORT: 9182 });
