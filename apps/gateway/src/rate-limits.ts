@@ -1,7 +1,9 @@
 import { HttpException, Logger } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { GatewayEnv } from './gateway.env';
 import { CALLER_THROTTLER } from './relay/caller-throttler.guard';
 
@@ -51,6 +53,42 @@ export class FailOpenRedisStorage implements ThrottlerStorage {
 }
 
 /**
+ * Per-caller counters in this process (one replica): a fixed window per caller (rate-limiter-flexible),
+ * O(1) per request. @nestjs/throttler's own in-memory store keeps a sliding log, one timestamp per hit,
+ * filtered on every request: its cost grows with the limit (measured: 13 % of the gateway's CPU at a
+ * high limit, docs/benchmarks.md §3). A fixed window lets a caller reach twice the limit across a window
+ * boundary at worst, as @fastify/rate-limit's per-address windows do.
+ */
+export class FixedWindowMemoryStorage implements ThrottlerStorage {
+  private readonly limiters = new Map<string, RateLimiterMemory>();
+
+  async increment(key: string, ttl: number, limit: number, _blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+    const limiter = this.limiterFor(throttlerName, ttl, limit);
+    let result: RateLimiterRes;
+    let isBlocked = false;
+    try {
+      result = await limiter.consume(key);
+    } catch (refused) {
+      if (!(refused instanceof RateLimiterRes)) throw refused;
+      result = refused;
+      isBlocked = true;
+    }
+    const secondsLeft = Math.max(1, Math.ceil(result.msBeforeNext / 1000));
+    return { totalHits: result.consumedPoints, timeToExpire: secondsLeft, isBlocked, timeToBlockExpire: isBlocked ? secondsLeft : 0 };
+  }
+
+  private limiterFor(name: string, ttlMs: number, limit: number): RateLimiterMemory {
+    const id = `${name}:${ttlMs}:${limit}`;
+    let limiter = this.limiters.get(id);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ keyPrefix: name, points: limit, duration: Math.max(1, Math.ceil(ttlMs / 1000)) });
+      this.limiters.set(id, limiter);
+    }
+    return limiter;
+  }
+}
+
+/**
  * Connects before the gateway reports ready, so the first requests are counted too (commands sent
  * before the connection would fail open). A Redis that does not answer within 2 s is reported and the
  * gateway starts anyway; ioredis keeps reconnecting.
@@ -62,11 +100,11 @@ export async function connectRateLimitStore(redis: Redis | undefined): Promise<v
   if (redis.status !== 'ready') new Logger('RateLimits').warn('Redis for rate limits not reachable at start; limits fail open until it is');
 }
 
-/** @nestjs/throttler's per-caller limit, on Redis when there is one. */
+/** @nestjs/throttler's per-caller limit, on Redis when there is one, else in fixed windows in this process. */
 export function callerThrottlerOptions(env: GatewayEnv, redis: Redis | undefined): ThrottlerModuleOptions {
   return {
     throttlers: [{ name: CALLER_THROTTLER, ttl: 60_000, limit: env.RATE_LIMIT_PER_CALLER }],
-    ...(redis ? { storage: new FailOpenRedisStorage(redis) } : {}),
+    storage: redis ? new FailOpenRedisStorage(redis) : new FixedWindowMemoryStorage(),
   };
 }
 
