@@ -102,8 +102,9 @@ ${Object.entries(results)
   ${timing[1].p99.toFixed(0)} ms; two replicas p50 ${timing[2].p50.toFixed(0)} ms, p99 ${timing[2].p99.toFixed(0)} ms, from the revoking call's
   return to the last hop's 401.
 - On one two-core machine the replicas share the cores the single replica had, so throughput *per replica*
-  halves by construction; what this run can show is that a second replica costs nothing in total
-  (${totalRatio.toFixed(2)} × one replica) and takes an even share. On two machines each replica would have
+  halves by construction; what this run can show is what a second replica costs in total
+  (${totalRatio.toFixed(2)} × one replica: one more process with its own event loop, GC and connection pools
+  competing for the same two cores) and that it takes an even share. On two machines each replica would have
   its own cores, and nothing it needs per request is shared but the token (verified locally) and Redis
   counters (in the gateway only).
 `,

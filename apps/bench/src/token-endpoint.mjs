@@ -212,18 +212,25 @@ ${Object.entries(refresh)
 | client credentials, Trustline (PostgreSQL) ÷ bare engine, grants/s | ${ratio(oursPg.median / bareCc.median)} | (for reference) |
 | client credentials, Trustline (PostgreSQL) ÷ bare engine, p50 / p99 | ${ratio(oursPg.p50 / bareCc.p50)} / ${ratio(oursPg.p99 / bareCc.p99)} | (for reference) |
 
-**Profiled and changed.** The first run of this measure found the auth server (SQLite) at 599 client-credentials
-grants/s against the bare engine's 1,780/s in the same run (0.34 ×; p50 69 vs 23.5 ms). A CPU profile
-(\`--cpu-prof\`, steady state under the same load) put 27 % of the server's time in TypeORM and the
-better-sqlite3 calls under it: per grant one \`SELECT\` of the client from the registry and one
-single-row \`INSERT\` of the audit event, which on SQLite is also one commit (105 µs per row alone, 11 µs per row
-in a batch of 50, measured on the same table). Fix (\`apps/auth-server/src/audit/audit.service.ts\`): audit
-rows are group-committed: events recorded in one turn of the event loop (or while a write is under way) are
-stored together in one multi-row \`INSERT\`, and each \`record()\` still resolves only once its own row is stored,
-so a grant is answered only after its audit row is in the database, as before. Under the profiler, same
-harness: 521 → 743 grants/s. What remains is mostly the per-request client lookup through TypeORM (the
-registry is read on every request so that a disabled or changed client takes effect at the next token) and
-the framework around the engine (Fastify in front of Koa, metrics).
+**Profiled and changed** (\`--cpu-prof\` of the auth server under this load; each step measured with this
+script, ratios within one run, the machine shared while they were taken):
+
+| step (apps/auth-server/src) | client credentials ÷ bare engine | refresh, SQLite |
+| --- | ---: | ---: |
+| first run | 0.34 × | 274/s |
+| audit rows group-committed: one multi-row \`INSERT\` per batch, each \`record()\` still waits for its own row (\`audit/audit.service.ts\`) | 0.42 × | |
+| hot reads by key (client, engine payloads, user, roles) with SQL built once, hydrated as TypeORM would (\`database/row-lookup.ts\`) | 0.58 × | 355/s |
+| hot writes (payload upsert, consume, audit batch) with SQL built once and every value bound (TypeORM inlined numbers on SQLite: a new statement to prepare every second) | 0.55 × | 452/s |
+| engine requests handed over before Fastify's body stage, which built two \`util.deprecate\` wrappers per request to parse nothing (\`oidc/oidc-fastify.plugin.ts\`) | 0.56–0.64 × | 467–481/s |
+| this run | ${ratio(throughput)} | ${fmt(refreshSqlite.median)}/s |
+
+Nothing is cached across requests: the registry, the user and the roles are still read on every grant, so a
+client or role changed by another process (the CLI, another replica) applies from the next token. What
+remains, by the last profile: ES256 signing 13–14 % (the bare engine pays it too), SQLite 10 % (client
+credentials) to 20 % (refresh: every rotation writes a payload row and its five indexes), the engine's own
+work with its AsyncLocalStorage hooks, GC, and the per-request Fastify and pino work around the engine.
+Reaching 0.8 × and 1,000 refreshes/s would take caching the registry (giving up next-token semantics across
+processes) or fewer payload indexes; neither is done.
 
 For scale only (other hardware, TLS, storage): Keycloak's sizing guide plans 120 client-credentials and 120
 refresh grants/s per vCPU; Ory Hydra publishes 513 client-credentials grants/s on 2 CPUs.
