@@ -72,6 +72,11 @@ export async function measure({ settings, log }) {
           figure: share.map((value) => `${(value * 100).toFixed(1)} %`).join(' / '),
           met: evenness >= 0.9,
         },
+        {
+          target: 'two replicas: revoke → 401 at every hop and replica holds (NATS, p99 < 1 s)',
+          figure: `p50 ${timing[2].p50.toFixed(0)} ms, p99 ${timing[2].p99.toFixed(0)} ms (one replica: ${timing[1].p50.toFixed(0)} / ${timing[1].p99.toFixed(0)} ms)`,
+          met: timing[2].p99 < 1_000,
+        },
       ],
       charts: {
         'replicas.svg': barChart({
