@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKSPACE } from '../../testing/processes';
 
@@ -103,13 +103,12 @@ describe('renaming the project (a fork without Trustline in it)', () => {
     }
     const { renameProject } = await import('../../scripts/rename-project.mjs');
     renameProject(fork, 'acme');
+    // Every workspace package (npm links them under node_modules/@trustline), linked again under @acme.
     mkdirSync(join(fork, 'node_modules/@acme'));
-    for (const [name, path] of [
-      ['security', 'libs/security'],
-      ['service-runtime', 'libs/service-runtime'],
-      ['workspace', 'tools/workspace-plugin'],
-    ])
+    for (const name of readdirSync(join(WORKSPACE, 'node_modules/@trustline'))) {
+      const path = relative(WORKSPACE, realpathSync(join(WORKSPACE, 'node_modules/@trustline', name)));
       symlinkSync(join(fork, path), join(fork, 'node_modules/@acme', name));
+    }
   });
 
   afterAll(() => {
