@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { freePort } from './free-port.mjs';
 
 /** The workspace root, from tools/testing. */
 export const WORKSPACE = resolve(__dirname, '../..');
@@ -26,40 +27,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-/**
- * The lowest port of the kernel's ephemeral range (outgoing connections take their local ports there).
- * Ports for the apps under test are picked below it: a port found free there cannot be taken by one of
- * the suite's own outgoing connections before the app binds it (with `listen(0)` it could, and did).
- */
-const EPHEMERAL_LOW = (() => {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
-  } catch {
-    return 32768;
-  }
-})();
-const handedOut = new Set<number>();
-
-const bindable = (port: number) =>
-  new Promise<boolean>((resolveBindable) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', () => resolveBindable(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolveBindable(true)));
-  });
-
-/** A free TCP port on 127.0.0.1, at random below the ephemeral range, never the same twice in a process. */
-export async function freePort(): Promise<number> {
-  const low = 10_000;
-  const high = Math.max(low + 1_000, EPHEMERAL_LOW) - 1;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (handedOut.has(port) || !(await bindable(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error('no free port found below the ephemeral range');
-}
+export { freePort } from './free-port.mjs';
 
 /**
  * In the infra profile (tools/scripts/test-infra.mjs sets TEST_PG_ADMIN_URL and TEST_DB_PREFIX) every

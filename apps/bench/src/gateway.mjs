@@ -4,7 +4,7 @@
 // this load is measure 6's third figure.
 import { join } from 'node:path';
 import { barChart } from './chart.mjs';
-import { alternateLoad } from './load.mjs';
+import { alternateLoad, seriesTable } from './load.mjs';
 import { fmt } from './measure.mjs';
 import { AUDIENCE, signIn } from './tokens.mjs';
 import { launch, rssOf, startSystem } from './system.mjs';
@@ -78,11 +78,7 @@ The gateway's rate limits are raised for the run (one address and one caller wou
 
 ![requests per second](benchmarks/gateway.svg)
 
-| series | requests/s (median) | min–max | p50 | p99 |
-| --- | ---: | ---: | ---: | ---: |
-${Object.entries(all)
-  .map(([name, result]) => `| ${name} | ${fmt(result.median)} | ${fmt(result.min)}–${fmt(result.max)} | ${result.p50.toFixed(2)} ms | ${result.p99.toFixed(2)} ms |`)
-  .join('\n')}
+${seriesTable(all)}
 
 - Through the gateway: ${hopRatio.toFixed(2)} × accounts directly (target ≥ 0.4; 0.5 would mean the gateway
   costs no more CPU per request than the service).

@@ -2,7 +2,7 @@
 // HTTP/1.1, no pipelining. Latency is taken from every response's own high-resolution time (autocannon's
 // histogram rounds to whole milliseconds, too coarse for "added p50 ≤ 1 ms").
 import autocannon from 'autocannon';
-import { median } from './measure.mjs';
+import { fmt, median } from './measure.mjs';
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 
@@ -85,4 +85,12 @@ export async function alternateLoad(series, { rounds, sliceMs, warmupMs }) {
       return [name, summarize(values)];
     }),
   );
+}
+
+/** The markdown table of HTTP series: throughput median with min–max, p50, p99. */
+export function seriesTable(results) {
+  const rows = Object.entries(results).map(
+    ([name, result]) => `| ${name} | ${fmt(result.median)} | ${fmt(result.min)}–${fmt(result.max)} | ${result.p50.toFixed(2)} ms | ${result.p99.toFixed(2)} ms |`,
+  );
+  return ['| series | requests/s (median) | min–max | p50 | p99 |', '| --- | ---: | ---: | ---: | ---: |', ...rows].join('\n');
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { barChart } from './chart.mjs';
-import { alternateLoad } from './load.mjs';
+import { alternateLoad, seriesTable } from './load.mjs';
 import { fmt } from './measure.mjs';
 import { profileRun } from './revocation.mjs';
 import { AUDIENCE, signIn } from './tokens.mjs';
@@ -95,11 +95,7 @@ systems run side by side and are loaded in turn. \`GET /api/accounts/me\` with a
 
 ![requests per second](benchmarks/replicas.svg)
 
-| series | requests/s (median) | min–max | p50 | p99 |
-| --- | ---: | ---: | ---: | ---: |
-${Object.entries(results)
-  .map(([name, result]) => `| ${name} | ${fmt(result.median)} | ${fmt(result.min)}–${fmt(result.max)} | ${result.p50.toFixed(2)} ms | ${result.p99.toFixed(2)} ms |`)
-  .join('\n')}
+${seriesTable(results)}
 
 - Requests served by each replica during the two-replica series: ${served.map(fmt).join(' and ')} (${share.map((value) => `${(value * 100).toFixed(1)} %`).join(' / ')}).
 - Revocation with NATS (section 7's method, ${timing[2].n} revocations per series, half access tokens, half

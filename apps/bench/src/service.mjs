@@ -4,7 +4,7 @@
 // token on every request.
 import { join } from 'node:path';
 import { barChart } from './chart.mjs';
-import { alternateLoad } from './load.mjs';
+import { alternateLoad, seriesTable } from './load.mjs';
 import { fmt } from './measure.mjs';
 import { activeSigningKey, AUDIENCE, eachRequestNewToken, signIn, tokensLike } from './tokens.mjs';
 import { launch, startSystem } from './system.mjs';
@@ -67,11 +67,7 @@ active key, never one twice.
 
 ![requests per second](benchmarks/service.svg)
 
-| series | requests/s (median) | min–max | p50 | p99 |
-| --- | ---: | ---: | ---: | ---: |
-${Object.entries(all)
-  .map(([name, result]) => `| ${name} | ${fmt(result.median)} | ${fmt(result.min)}–${fmt(result.max)} | ${result.p50.toFixed(2)} ms | ${result.p99.toFixed(2)} ms |`)
-  .join('\n')}
+${seriesTable(all)}
 
 Ratios: cache warm ${cachedRatio.toFixed(2)} × the hello app (target ≥ 0.6); a new token on every request
 ${uncachedRatio.toFixed(2)} × the jose-guard app (target ≥ 0.75).

@@ -3,10 +3,10 @@
 // defaults (SQLite, no broker) unless a measure asks for PostgreSQL, Redis or NATS.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../../../tools/testing/free-port.mjs';
 
 export const workspace = new URL('../../..', import.meta.url).pathname.replace(/\/$/, '');
 const TASKSET = '/usr/bin/taskset';
@@ -15,34 +15,7 @@ const TASKSET = '/usr/bin/taskset';
 export const pinned = () => process.env.BENCH_PINNED === '1' && existsSync(TASKSET);
 export const SYSTEM_CORES = '0';
 
-// Ports for the processes under test are picked at random below the kernel's ephemeral range, where no
-// outgoing connection (the load generator opens hundreds) can take one before its process binds it.
-const EPHEMERAL_LOW = (() => {
-  try {
-    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32768;
-  } catch {
-    return 32768;
-  }
-})();
-const handedOut = new Set();
-const bindable = (port) =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-
-export async function freePort() {
-  const low = 10_000;
-  const high = Math.max(low + 1_000, EPHEMERAL_LOW) - 1;
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const port = low + Math.floor(Math.random() * (high - low));
-    if (handedOut.has(port) || !(await bindable(port))) continue;
-    handedOut.add(port);
-    return port;
-  }
-  throw new Error('no free port found below the ephemeral range');
-}
+export { freePort };
 
 export const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 /** CPU time (user + system) a process has used so far, in ms. */
