@@ -19,3 +19,11 @@ export const tokensRefused = new Counter({
 
 /** Logins by outcome (success, failure, blocked). */
 export const logins = new Counter({ name: 'trustline_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [metricsRegistry] });
+
+/** Refresh tokens and codes presented again while another request consumed them (reuse: the grant is revoked). */
+export const grantSourceReuse = new Counter({
+  name: 'trustline_grant_source_reuse_total',
+  help: 'Refresh tokens or authorization codes that lost the race to be consumed (treated as reuse; grant revoked)',
+  labelNames: ['model'] as const,
+  registers: [metricsRegistry],
+});

@@ -118,8 +118,9 @@ describe('RowLookup and PreparedWrite (SQLite)', () => {
       { name: 'model', column: 'model' },
       { name: 'id', column: 'id' },
     ]);
-    await consume.run(1_700_000_000, 'RefreshToken', 'once');
-    await consume.run(1_700_000_999, 'RefreshToken', 'once');
+    // It answers how many rows it changed: the first consumer wins, a second one learns it lost.
+    expect(await consume.run(1_700_000_000, 'RefreshToken', 'once')).toBe(1);
+    expect(await consume.run(1_700_000_999, 'RefreshToken', 'once')).toBe(0);
     await payloads.update({ model: 'RefreshToken', id: 'once-typeorm', consumedAt: IsNull() }, { consumedAt: 1_700_000_000 });
     expect((await payloads.findOneBy({ id: 'once' }))?.consumedAt).toBe(1_700_000_000);
     expect((await payloads.findOneBy({ id: 'once-typeorm' }))?.consumedAt).toBe(1_700_000_000);

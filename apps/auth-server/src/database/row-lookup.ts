@@ -136,16 +136,25 @@ export class PreparedWrite {
     [this.sql] = manager.connection.driver.escapeQueryWithParameters(sql, Object.fromEntries(parameters.map(({ name }) => [name, name])));
   }
 
-  /** Runs the statement with `values`, in the order of the parameters. */
-  async run(...values: unknown[]): Promise<void> {
-    const { driver } = this.repository.manager.connection;
-    await this.repository.manager.connection.query(
-      this.sql,
-      values.map((value, index) => {
-        const column = this.columns[index];
-        return column ? driver.preparePersistentValue(value, column) : value;
-      }),
-    );
+  /**
+   * Runs the statement with `values`, in the order of the parameters. Returns how many rows it changed
+   * (better-sqlite3's `changes`, pg's `rowCount`), so a conditional UPDATE can tell whether it won.
+   */
+  async run(...values: unknown[]): Promise<number> {
+    const { connection } = this.repository.manager;
+    const { driver } = connection;
+    const parameters = values.map((value, index) => {
+      const column = this.columns[index];
+      return column ? driver.preparePersistentValue(value, column) : value;
+    });
+    // `connection.query` does the same, but answers only the raw rows; the structured result has the count.
+    const runner = connection.createQueryRunner();
+    try {
+      const result = await runner.query(this.sql, parameters, true);
+      return result.affected ?? 0;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
@@ -167,7 +176,7 @@ export class PreparedWrite {
       sql,
       columns.map((column, index) => ({ name: `v${index}`, column: column.propertyPath })),
     );
-    return { run: (row) => write.run(...columns.map((column) => column.getEntityValue(row))) };
+    return { run: async (row) => void (await write.run(...columns.map((column) => column.getEntityValue(row)))) };
   }
 
   /**
@@ -185,7 +194,7 @@ export class PreparedWrite {
     return {
       run: async (entities) => {
         if (entities.length !== count) throw new Error(`this statement inserts ${count} rows, not ${entities.length}`);
-        return write.run(...entities.flatMap((entity) => columns.map((column) => column.getEntityValue(entity))));
+        await write.run(...entities.flatMap((entity) => columns.map((column) => column.getEntityValue(entity))));
       },
     };
   }

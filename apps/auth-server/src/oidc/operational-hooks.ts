@@ -4,9 +4,10 @@ import type { AttemptLimits } from '../attempts/attempt-limits.service';
 import type { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import type { AuthServerConfig } from '../config/auth-server.config';
-import { tokensIssued, tokensRefused } from '../auth-metrics';
+import { grantSourceReuse, tokensIssued, tokensRefused } from '../auth-metrics';
 import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import type { RevocationsService } from '../revocation/revocations.service';
+import { AlreadyConsumedError } from './typeorm-adapter';
 
 export interface OperationalHookDependencies {
   config: AuthServerConfig;
@@ -49,7 +50,8 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
 
   provider.use(async (_ctx, next) => {
     await next();
-    if (pending.size > 0) await Promise.allSettled([...pending]);
+    // A write may start another (a reused refresh token revokes its grant, which records the revocation).
+    while (pending.size > 0) await Promise.allSettled([...pending]);
   });
 
   // Failed client authentications at the token endpoints, per client and per address. The client is
@@ -96,6 +98,13 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
 
   provider.on('grant.error', (ctx: KoaContextWithOIDC, error: { error?: string }) => {
     tokensRefused.inc({ error: error.error ?? 'server_error' });
+    const reuse = error instanceof AlreadyConsumedError;
+    // Lost the race to consume a refresh token or code: reuse, as the engine treats a consumed one it
+    // reads (RFC 9700 §4.14.2, RFC 6749 §4.1.2). The whole grant goes, the winner's new tokens with it.
+    if (reuse) {
+      grantSourceReuse.inc({ model: error.model });
+      if (error.grantId) track(revokeGrant(provider, ctx, error.grantId));
+    }
     track(
       deps.audit.record({
         type: 'token.refused',
@@ -104,7 +113,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
         clientId: ctx.oidc?.client?.clientId ?? (typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id : basicClientId(ctx.get('authorization'))),
         requestId: requestIdOf(ctx),
         ip: ctx.ip,
-        details: { grant_type: typeof ctx.oidc?.params?.grant_type === 'string' ? ctx.oidc.params.grant_type : undefined },
+        details: { grant_type: typeof ctx.oidc?.params?.grant_type === 'string' ? ctx.oidc.params.grant_type : undefined, ...(reuse ? { reuse: true } : {}) },
       }),
     );
   });
@@ -132,4 +141,18 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
   provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => {
     track(deps.revocations.record('grant', grantId, Math.floor(Date.now() / 1000) + deps.config.accessTokenTtl + RETIREMENT_SKEW_SECONDS));
   });
+}
+
+/**
+ * What the engine's own reuse path does (lib/helpers/revoke.js): every artefact of the grant and the
+ * grant itself go, and `grant.revoked` records the revocation that kills its JWT access tokens.
+ */
+async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId: string): Promise<void> {
+  await Promise.all([
+    provider.AccessToken.revokeByGrantId(grantId),
+    provider.RefreshToken.revokeByGrantId(grantId),
+    provider.AuthorizationCode.revokeByGrantId(grantId),
+    provider.Grant.adapter.destroy(grantId),
+  ]);
+  provider.emit('grant.revoked', ctx, grantId);
 }

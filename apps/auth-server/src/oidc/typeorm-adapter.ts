@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import { LessThan, type Repository } from 'typeorm';
 import type { OidcPayloadEntity } from '../database/entities';
 import type { WriteSerializer } from '@trustline/service-runtime';
@@ -42,6 +42,22 @@ function statementsFor(payloads: Repository<OidcPayloadEntity>): PayloadStatemen
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/**
+ * A one-time artefact (refresh token, authorization code) that another request consumed first: its
+ * conditional UPDATE changed no row. The engine read it unconsumed a moment before, so without this two
+ * concurrent requests with the same refresh token would both rotate it and fork the chain. The loser
+ * is reuse (RFC 9700 §4.14.2, RFC 6749 §4.1.2): the engine answers `invalid_grant` with it, and the
+ * operational hooks revoke the grant it names (installOperationalHooks).
+ */
+export class AlreadyConsumedError extends errors.InvalidGrant {
+  constructor(
+    readonly model: string,
+    readonly grantId: string | undefined,
+  ) {
+    super(`${model === 'RefreshToken' ? 'refresh token' : model === 'AuthorizationCode' ? 'authorization code' : model} already used`);
+  }
+}
 
 /**
  * node-oidc-provider's persistence over TypeORM: one row per artefact, keyed by (model, id), with the
@@ -92,8 +108,13 @@ export class TypeOrmOidcAdapter implements Adapter {
     return this.load(this.statements.byUserCode, userCode);
   }
 
+  /** Marks the artefact used, atomically: exactly one caller changes the row; every other one gets AlreadyConsumedError. */
   async consume(id: string): Promise<void> {
-    await this.writes.write(() => this.statements.consume.run(now(), this.model, id));
+    const changed = await this.writes.write(() => this.statements.consume.run(now(), this.model, id));
+    if (changed === 1) return;
+    const row = await this.statements.byId.one(this.model, id);
+    const grantId = row ? (JSON.parse(row.payload) as AdapterPayload).grantId : undefined;
+    throw new AlreadyConsumedError(this.model, typeof grantId === 'string' ? grantId : undefined);
   }
 
   async destroy(id: string): Promise<void> {

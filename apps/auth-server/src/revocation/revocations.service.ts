@@ -57,8 +57,9 @@ export class RevocationsService {
     for (const [type, value] of candidates) {
       if (typeof value !== 'string') continue;
       const rows = await this.revocations.find({ where: { type, value, exp: MoreThan(now) } });
-      // A jti entry kills that one token; the others kill every token issued up to the revocation.
-      if (rows.some((row) => type === 'jti' || (typeof claims.iat === 'number' && claims.iat <= row.at))) return true;
+      // A jti entry kills that one token, a grant entry every token of the grant (a revoked grant never
+      // issues again); the others kill every token issued up to the revocation.
+      if (rows.some((row) => type === 'jti' || type === 'grant' || (typeof claims.iat === 'number' && claims.iat <= row.at))) return true;
     }
     return false;
   }

@@ -2,7 +2,7 @@
 export interface RevocationEntry {
   type: 'jti' | 'grant' | 'sub' | 'client' | 'kid';
   value: string;
-  /** Epoch seconds of the revocation: `grant`/`sub`/`client` entries refuse tokens issued at or before it. */
+  /** Epoch seconds of the revocation: `sub`/`client` entries refuse tokens issued at or before it (`grant` entries refuse every token of the grant). */
   at: number;
   /** Epoch seconds until which the entry matters (the end of the longest token it can touch). */
   exp: number;
@@ -42,9 +42,11 @@ export class Denylist {
   isRevoked(claims: RevocableToken, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
     if (typeof claims.jti === 'string' && this.live(this.entries.jti.get(claims.jti), nowSeconds)) return true;
     if (typeof claims.kid === 'string' && this.live(this.entries.kid.get(claims.kid), nowSeconds)) return true;
+    // A revoked grant never issues again: every token naming it is dead, even one signed a moment after
+    // the revocation by a request that raced it (a refresh that won while its reuse revoked the grant).
+    if (typeof claims.gid === 'string' && this.live(this.entries.grant.get(claims.gid), nowSeconds)) return true;
     const iat = typeof claims.iat === 'number' ? claims.iat : 0;
     for (const [type, value] of [
-      ['grant', claims.gid],
       ['sub', claims.sub],
       ['client', claims.client_id],
     ] as const) {
