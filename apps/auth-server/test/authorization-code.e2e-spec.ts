@@ -2,6 +2,7 @@ import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basicAuth, decodeJwt, type RunningAuthServer, startAuthServer } from './support/auth-server-process';
 import { formAction, hiddenInput, TestBrowser } from './support/browser';
+import { clientCredentialsToken } from '../../../tools/testing/processes';
 
 const REDIRECT_URI = 'http://127.0.0.1:18080/callback';
 const RESOURCES = ['urn:trustline:accounts', 'urn:trustline:loans', 'urn:trustline:cards'];
@@ -251,6 +252,23 @@ describe('revocation (RFC 7009) and introspection (RFC 7662)', () => {
     expect(await introspect(access_token)).toMatchObject({ active: true });
   });
 
+  it('answers inactive to a client that is neither the token’s client nor its audience’s resource server (RFC 7662 §4)', async () => {
+    const access_token = await clientCredentialsToken(server.issuer, 'accounts-service', 'urn:trustline:loans', 'loans:read');
+    expect(await introspect(access_token, 'demo-cli')).toEqual({ active: false });
+    expect(await introspect(access_token, 'cards-service')).toEqual({ active: false });
+    expect(await introspect(access_token, 'accounts-service')).toMatchObject({ active: true, client_id: 'accounts-service', aud: 'urn:trustline:loans' });
+    expect(await introspect(access_token, 'loans-service')).toMatchObject({ active: true, client_id: 'accounts-service' });
+
+    // A user's token (the portal is public and cannot introspect): only its audience's resource server.
+    const { tokens } = await loginAsAlice();
+    expect(await introspect(tokens.access_token, 'demo-cli')).toEqual({ active: false });
+    expect(await introspect(tokens.access_token, 'loans-service')).toEqual({ active: false });
+    expect(await introspect(tokens.access_token, 'accounts-service')).toMatchObject({ active: true, client_id: 'portal', aud: 'urn:trustline:accounts' });
+    // Its opaque refresh token has no resource server: no other client learns about it.
+    expect(await introspect(tokens.refresh_token!, 'demo-cli')).toEqual({ active: false });
+    expect(await introspect(tokens.refresh_token!, 'accounts-service')).toEqual({ active: false });
+  });
+
   it('answers 200 and does nothing for a garbage or forged token', async () => {
     for (const token of ['not-a-token', 'eyJhbGciOiJub25lIn0.eyJqdGkiOiJ4In0.', `${'a'.repeat(20)}.${'b'.repeat(20)}.${'c'.repeat(20)}`]) {
       const response = await fetch(`${server.issuer}/token/revocation`, {
@@ -340,10 +358,21 @@ describe('consent for third-party clients', () => {
   });
 });
 
-async function introspect(token: string): Promise<Record<string, unknown>> {
+/** The resource server of a token's audience (`urn:trustline:<name>` is served by `<name>-service`); demo-cli for a non-token. */
+function resourceServerOf(token: string): string {
+  try {
+    const audience = /^urn:trustline:([a-z0-9]+)$/.exec(String(decodeJwt(token).payload.aud))?.[1];
+    return audience ? `${audience}-service` : 'demo-cli';
+  } catch {
+    return 'demo-cli';
+  }
+}
+
+/** RFC 7662 introspection by a caller allowed to see the token (default: its audience's resource server). */
+async function introspect(token: string, caller = resourceServerOf(token)): Promise<Record<string, unknown>> {
   const response = await fetch(`${server.issuer}/token/introspection`, {
     method: 'POST',
-    headers: { authorization: basicAuth('demo-cli', 'demo-cli-secret') },
+    headers: { authorization: basicAuth(caller, `${caller}-secret`) },
     body: new URLSearchParams({ token }),
   });
   expect(response.status).toBe(200);

@@ -1,12 +1,24 @@
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { RevocationsService } from '../revocation/revocations.service';
+import { resourceServerClientId } from './resources';
 
 export interface JwtTokenEndpointsOptions {
   issuer: string;
   /** Public JWKS of every key that may have signed a live token (active, next, retired). */
   publicJwks: () => { keys: Record<string, unknown>[] };
   revocations: RevocationsService;
+}
+
+/**
+ * Whether `caller` may learn about a token (RFC 7662 §4: the server may answer inactive to protect
+ * information): the token's own client, or the resource server of one of its audiences. Anyone else
+ * gets `active: false`, as for a token that does not exist.
+ */
+export function mayIntrospect(caller: string, tokenClientId: unknown, audience: unknown): boolean {
+  if (tokenClientId === caller) return true;
+  const audiences = Array.isArray(audience) ? audience : [audience];
+  return audiences.some((each) => typeof each === 'string' && resourceServerClientId(each) === caller);
 }
 
 /**
@@ -81,6 +93,7 @@ export function jwtTokenEndpoints(options: JwtTokenEndpointsOptions) {
     ctx.body = { active: false };
     const claims = await verify(token, false);
     if (!claims) return;
+    if (!mayIntrospect(client.clientId, claims.client_id, claims.aud)) return;
     if (await options.revocations.isRevoked(claims)) return;
     ctx.body = { ...claims, active: true, token_type: 'Bearer' };
   };

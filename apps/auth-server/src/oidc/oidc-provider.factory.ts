@@ -11,7 +11,7 @@ import type { WriteSerializer } from '@trustline/service-runtime';
 import type { RevocationsService } from '../revocation/revocations.service';
 import type { UsersService } from '../users/users.service';
 import { escapeHtml, HTML_SECURITY_HEADERS, htmlSecurityHeaders, page } from './html';
-import { jwtTokenEndpoints } from './jwt-token-endpoints';
+import { jwtTokenEndpoints, mayIntrospect } from './jwt-token-endpoints';
 import { installOperationalHooks } from './operational-hooks';
 import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from './resources';
 import { TypeOrmOidcAdapter } from './typeorm-adapter';
@@ -93,7 +93,8 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
+      // Opaque tokens (refresh, userinfo) have no resource server: only their own client learns about them.
+      introspection: { enabled: true, allowedPolicy: async (_ctx, caller, token) => mayIntrospect(caller.clientId, token.clientId, undefined) },
       revocation: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {

@@ -23,3 +23,13 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'roles'] as c
 export function isKnownResource(resource: string): boolean {
   return Object.prototype.hasOwnProperty.call(RESOURCE_SERVERS, resource);
 }
+
+/**
+ * The client a resource server authenticates as: the service behind `urn:trustline:<name>` is the
+ * `<name>-service` client (the convention the service generator, the seed and the deployments follow).
+ * The auth server's own audience has none. Used to decide who may introspect a token (RFC 7662 §4).
+ */
+export function resourceServerClientId(audience: string): string | undefined {
+  if (audience === AUTH_AUDIENCE || !isKnownResource(audience)) return undefined;
+  return `${audience.slice('urn:trustline:'.length)}-service`;
+}
