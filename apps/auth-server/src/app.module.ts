@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
 import { DemoSeedService } from './seed/demo-seed.service';
+import { DemoIdentitiesService } from './seed/demo-identities.service';
 import { LocalDenylistSync } from './revocation/local-denylist.sync';
 import { RevocationsController } from './revocation/revocations.controller';
 import { SecurityModule } from '@trustline/security';
@@ -29,7 +30,7 @@ export class AuthServerModule {
         SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}`, observer: securityMetrics }),
       ],
       controllers: [RevocationsController, AdminKeysController, AdminController],
-      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync],
+      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, DemoIdentitiesService, LocalDenylistSync],
       exports: [AUTH_SERVER_CONFIG],
     };
   }

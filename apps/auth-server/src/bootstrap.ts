@@ -8,6 +8,7 @@ import { instrumentHttp } from '@trustline/service-runtime';
 import { OidcProviderHost } from './oidc/oidc-provider.host';
 import { oidcRoutes } from './oidc/oidc-fastify.plugin';
 import { DemoSeedService } from './seed/demo-seed.service';
+import { DemoIdentitiesService } from './seed/demo-identities.service';
 
 /** Login forms and admin calls are small (Nest's Fastify adapter parses JSON and forms under this limit); the engine's own routes keep its 56 KiB limit. */
 const BODY_LIMIT = 16 * 1024;
@@ -20,6 +21,8 @@ export async function createAuthServer(config: AuthServerConfig): Promise<NestFa
   app.enableShutdownHooks();
   instrumentHttp(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  // Published passwords and secrets must not work in production: refuse to start until they are removed.
+  if (config.production) await app.get(DemoIdentitiesService).refuseIfPresent();
   const host = app.get(OidcProviderHost);
   await host.start();
   await app.get(DemoSeedService).run();

@@ -9,6 +9,7 @@ import { RESOURCE_SERVERS } from './oidc/resources';
 import { SessionsService } from './sessions/sessions.service';
 import { UnknownKeyError } from './keys/signing-keys.service';
 import { UsersService } from './users/users.service';
+import { DemoIdentitiesService } from './seed/demo-identities.service';
 
 const USAGE = `Trustline auth-server CLI (same environment as the server: DATABASE_URL or DATA_DIR, KEY_ENCRYPTION_SECRET)
 
@@ -24,6 +25,8 @@ const USAGE = `Trustline auth-server CLI (same environment as the server: DATABA
   keys:list                   the signing keys and their states (never the private parts)
   keys:rotate                 planned rotation: the published next key signs, the active one retires
   keys:revoke <kid>           emergency: withdraw a key everywhere at once; a fresh key signs if it was signing
+  demo:remove                 remove the demo users and clients that still have their published passwords/secrets,
+                              revoking their sessions and tokens (production refuses to start while any remain)
 `;
 
 const registrationSchema = z.object({
@@ -122,6 +125,9 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${JSON.stringify(await app.get(KeyManagementService).revoke(args[0]))}\n`);
         return 0;
       }
+      case 'demo:remove':
+        process.stdout.write(`${JSON.stringify(await app.get(DemoIdentitiesService).remove('cli'))}\n`);
+        return 0;
       default:
         process.stderr.write(`unknown command ${command}\n${USAGE}`);
         return 64;
