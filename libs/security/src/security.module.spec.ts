@@ -193,13 +193,16 @@ describe('SecurityModule over HTTP', () => {
     expect((await get('/me', bearer(token))).statusCode).toBe(401);
   });
 
-  it('refuses every token of a revoked grant issued before the revocation, not later ones', async () => {
+  it('refuses every token of a revoked grant, also one signed after the revocation (a revoked grant never issues again)', async () => {
     const before = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:read', gid: 'grant-x', iat: now() - 5 } });
     expect((await get('/me', bearer(before))).statusCode).toBe(200);
     denylist.add({ type: 'grant', value: 'grant-x', at: now() - 1, exp: now() + 300 });
     expect((await get('/me', bearer(before))).statusCode).toBe(401);
+    // A refresh that won the race against its own reuse signs a moment after the grant was revoked.
     const after = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:read', gid: 'grant-x', iat: now() + 1 } });
-    expect((await get('/me', bearer(after))).statusCode).toBe(200);
+    expect((await get('/me', bearer(after))).statusCode).toBe(401);
+    const otherGrant = issuer.mint(AUDIENCE, { claims: { scope: 'accounts:read', gid: 'grant-y', iat: now() + 1 } });
+    expect((await get('/me', bearer(otherGrant))).statusCode).toBe(200);
   });
 
   it('rate-limits JWKS refreshes triggered by forged kids', async () => {
