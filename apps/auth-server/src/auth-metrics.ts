@@ -19,3 +19,11 @@ export const tokensRefused = new Counter({
 
 /** Logins by outcome (success, failure, blocked). */
 export const logins = new Counter({ name: 'trustline_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [metricsRegistry] });
+
+/** Requests refused by an abuse limit before anything was evaluated (login_address, login_account, client_auth, authorization). */
+export const abuseLimited = new Counter({
+  name: 'trustline_abuse_limited_total',
+  help: 'Requests refused by an abuse limit, by limit',
+  labelNames: ['limit'] as const,
+  registers: [metricsRegistry],
+});
