@@ -195,16 +195,15 @@ describe('with TRUST_PROXY_HOPS=0 (callers reach the auth server directly)', () 
     const typed = 'Correct-Horse-Battery-9f3b1c';
     const post = await openLogin(server, { from: '127.0.0.5' });
     expect((await post(typed, 'whatever')).status).toBe(401);
+    const everything = JSON.stringify(await auditOf(server, admin));
+    for (const leak of [typed, typed.toLowerCase()]) {
+      expect(server.output()).not.toContain(leak);
+      expect(everything).not.toContain(leak);
+    }
     expect((await post('bob', 'wrong-password')).status).toBe(401);
-    const rows = await auditOf(server, admin, { type: 'login.failure' });
-    const mine = rows.filter((row) => row.ip === '127.0.0.5');
-    expect(mine).toHaveLength(2);
     // An existing account is named as stored; a name that names nothing is recorded as unknown.
-    expect(mine.map((row) => row.details?.username).sort()).toEqual(['bob', 'unknown']);
-    expect(JSON.stringify(await auditOf(server, admin))).not.toContain(typed);
-    expect(JSON.stringify(await auditOf(server, admin))).not.toContain(typed.toLowerCase());
-    expect(server.output()).not.toContain(typed);
-    expect(server.output()).not.toContain(typed.toLowerCase());
+    const mine = (await auditOf(server, admin, { type: 'login.failure' })).filter((row) => row.ip === '127.0.0.5');
+    expect(mine.map((row) => row.details?.username)).toEqual(['bob', 'unknown']);
   });
 
   it('limits anonymous authorization requests (each creates an interaction) per address', async () => {
