@@ -54,6 +54,17 @@ describe('AttemptLimits (in memory)', () => {
     expect((await shared.beginClientAuth('cards-service', '10.3.0.1')).wait).toBe(0);
   });
 
+  it("clears a client's failures from an address once it authenticates from there: a client that fails now and then is never blocked", async () => {
+    const shared = limits();
+    for (let round = 0; round < 20; round += 1) {
+      await shared.beginClientAuth('loans-service', '10.5.0.1');
+      const attempt = await shared.beginClientAuth('loans-service', '10.5.0.1');
+      expect(attempt.wait).toBe(0);
+      await attempt.succeeded();
+      await (await shared.beginClientAuth('loans-service', '10.5.0.1')).succeeded();
+    }
+  });
+
   it('limits authorization requests per address', async () => {
     const shared = limits();
     expect(await shared.authorizationWait('10.4.0.1')).toBe(0);

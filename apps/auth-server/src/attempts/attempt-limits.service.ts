@@ -25,7 +25,8 @@ const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, 
  * Brute-force protection (rate-limiter-flexible, in Redis when there is one so that every replica
  * shares the budget). Every attempt takes its point *before* it is evaluated, atomically (one INCR in
  * Redis, one synchronous step in memory): of any number of concurrent guesses, no more than the limit
- * reach the password hash or the secret comparison. A success gives its points back.
+ * reach the password hash or the secret comparison. A success gives its points back and clears the
+ * failures of its (account or client, address).
  *
  * Logins: per (account, address) and per address, a hard limit for the window; per account from
  * anywhere, past its budget, a slowdown (one evaluation per LOGIN_ACCOUNT_SLOWDOWN_SECONDS), never a
@@ -98,10 +99,7 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
     }
     return {
       wait: 0,
-      succeeded: async () => {
-        // A success from this address clears that address's failures for the account.
-        await Promise.all([pair[0].delete(pair[1]).catch(() => undefined), giveBack([perIp, perAccount])]);
-      },
+      succeeded: () => succeed(pair, [perIp, perAccount]),
     };
   }
 
@@ -113,7 +111,7 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
     ];
     const { wait } = await consumeAll(checks);
     if (wait > 0) return refused(wait, 'address');
-    return { wait: 0, succeeded: () => giveBack(checks) };
+    return { wait: 0, succeeded: () => succeed(checks[0], [checks[1]]) };
   }
 
   /** Seconds until this address may send another authorization request, or 0 (counted now). */
@@ -162,6 +160,11 @@ async function countOn([limiter, key]: Check): Promise<number> {
     if (result instanceof RateLimiterRes) return result.consumedPoints;
     throw result;
   }
+}
+
+/** A success from this address clears its failures for that account or client, and gives back the broader points. */
+async function succeed([limiter, key]: Check, broader: readonly Check[]): Promise<void> {
+  await Promise.all([limiter.delete(key).catch(() => undefined), giveBack(broader)]);
 }
 
 async function giveBack(checks: readonly Check[]): Promise<void> {

@@ -123,7 +123,8 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
         return;
       }
       form = parseQuery(text);
-      // The engine takes a body read upstream from req.body and parses it as it would have (selective_body.js).
+      // The engine takes a body read upstream from req.body and parses it as it would have (selective_body.js;
+      // it prints a one-time notice that an upstream parser ran).
       (ctx.req as IncomingMessage & { body?: string }).body = text;
     }
     const named = claimedClientId(ctx.get('authorization'), form);
