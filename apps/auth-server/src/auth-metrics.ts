@@ -27,3 +27,11 @@ export const grantSourceReuse = new Counter({
   labelNames: ['model'] as const,
   registers: [metricsRegistry],
 });
+
+/** Requests refused by an abuse limit before anything was evaluated (login_address, login_account, client_auth, authorization). */
+export const abuseLimited = new Counter({
+  name: 'trustline_abuse_limited_total',
+  help: 'Requests refused by an abuse limit, by limit',
+  labelNames: ['limit'] as const,
+  registers: [metricsRegistry],
+});

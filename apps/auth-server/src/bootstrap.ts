@@ -16,7 +16,10 @@ const BODY_LIMIT = 16 * 1024;
 /** Builds the auth server (not yet listening): Nest on Fastify with the OpenID Provider mounted. */
 export async function createAuthServer(config: AuthServerConfig): Promise<NestFastifyApplication> {
   const logger = createLogger(config.logLevel, 'auth-server');
-  const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy });
+  // `trustProxy` as a number: request.ip is the address the outermost of that many trusted proxies saw
+  // (the engine's Koa app is told the same, see oidc-provider.factory.ts), never the caller's own
+  // leftmost X-Forwarded-For.
+  const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: BODY_LIMIT, trustProxy: config.trustProxyHops > 0 ? config.trustProxyHops : false });
   const app = await NestFactory.create<NestFastifyApplication>(AuthServerModule.forRoot(config), adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
   app.enableShutdownHooks();
   instrumentHttp(app.getHttpAdapter().getInstance());

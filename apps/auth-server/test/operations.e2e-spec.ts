@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginUser } from '../../../tools/testing/pkce-login.mjs';
 import { clientCredentialsToken, decodeJwt } from '../../../tools/testing/processes';
-import { formAction, hiddenInput, TestBrowser } from './support/browser';
-import { basicAuth, type RunningAuthServer, startAuthServer } from './support/auth-server-process';
+import { formAction, hiddenInput, portalAuthorizeUrl, TestBrowser } from './support/browser';
+import { adminAccessToken, auditEvents, basicAuth, type RunningAuthServer, startAuthServer } from './support/auth-server-process';
 
 /**
  * What operators rely on: brute-force protection of logins and client authentication, the audit log,
@@ -13,16 +13,8 @@ let adminToken: string;
 const REDIRECT_URI = 'http://127.0.0.1:18080/callback';
 
 beforeAll(async () => {
-  server = await startAuthServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3', CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: '4' });
-  const admin = await loginUser({
-    issuer: server.issuer,
-    redirectUri: REDIRECT_URI,
-    username: 'admin',
-    password: 'admin-demo-password',
-    resources: ['urn:trustline:auth'],
-    scope: 'openid admin',
-  });
-  adminToken = admin.accessTokens['urn:trustline:auth'];
+  server = await startAuthServer({ LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: '3', CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_AND_IP: '4' });
+  adminToken = await adminAccessToken(server.issuer, REDIRECT_URI);
 });
 
 afterAll(async () => server?.stop());
@@ -37,28 +29,12 @@ interface AuditRow {
   details?: Record<string, unknown>;
 }
 
-async function audit(query: Record<string, string> = {}): Promise<AuditRow[]> {
-  const response = await fetch(`${server.issuer}/admin/audit?${new URLSearchParams({ limit: '1000', ...query })}`, { headers: { authorization: `Bearer ${adminToken}` } });
-  expect(response.status).toBe(200);
-  return (await response.json()) as AuditRow[];
-}
+const audit = (query: Record<string, string> = {}) => auditEvents<AuditRow>(server.issuer, adminToken, query);
 
 /** Opens the login page for the portal and posts one username/password; returns the answer. */
 async function tryLogin(username: string, password: string) {
   const browser = new TestBrowser();
-  const authorize = new URL('/auth', server.issuer);
-  for (const [name, value] of Object.entries({
-    client_id: 'portal',
-    response_type: 'code',
-    redirect_uri: REDIRECT_URI,
-    scope: 'openid accounts:read',
-    resource: 'urn:trustline:accounts',
-    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
-    code_challenge_method: 'S256',
-    state: 'state-1',
-  })) {
-    authorize.searchParams.set(name, value);
-  }
+  const authorize = portalAuthorizeUrl(server.issuer, REDIRECT_URI);
   const shown = await browser.follow(authorize);
   const page = await shown.response.text();
   const posted = await browser.request(new URL(formAction(page, 'login'), server.issuer), { form: { csrf: hiddenInput(page, 'csrf'), username, password } });
@@ -90,7 +66,7 @@ describe('brute-force protection', () => {
     expect(events.some((event) => event.type === 'login.success' && event.outcome === 'success' && typeof event.subject === 'string')).toBe(true);
   });
 
-  it('blocks client authentication at the token endpoint after repeated failures for that client', async () => {
+  it('blocks client authentication at the token endpoint after repeated failures for that client from that address', async () => {
     for (let attempt = 0; attempt < 4; attempt += 1) expect((await tokenRequest('demo-cli', 'not-the-secret')).status).toBe(401);
     const blocked = await tokenRequest('demo-cli', 'demo-cli-secret');
     expect(blocked.status).toBe(429);

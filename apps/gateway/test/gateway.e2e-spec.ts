@@ -432,6 +432,37 @@ describe('rate limits', () => {
   });
 });
 
+describe('rate limits behind a proxy (TRUST_PROXY_HOPS)', () => {
+  const junk = (gatewayUrl: string, forwardedFor: string) =>
+    fetch(`${gatewayUrl}/api/loans/me`, { headers: { authorization: 'Bearer junk', 'x-forwarded-for': forwardedFor } }).then((response) => response.status);
+  const startLimited = (hops: string) =>
+    startApp({ name: 'gateway', database: false, env: { ISSUER_URL: auth.issuer, LOANS_URL: loans.url, RATE_LIMIT_PER_IP: '3', TRUST_PROXY_HOPS: hops } });
+
+  it('counts the address the trusted proxy saw, never the forged leftmost X-Forwarded-For', async () => {
+    const behindOne = await startLimited('1');
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i += 1) statuses.push(await junk(behindOne.url, `203.0.113.${i}, 192.0.2.50`));
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      // Another address behind the same proxy has its own budget.
+      expect(await junk(behindOne.url, '203.0.113.9, 192.0.2.51')).toBe(401);
+    } finally {
+      await behindOne.stop();
+    }
+  });
+
+  it('ignores X-Forwarded-For with no trusted proxy', async () => {
+    const direct = await startLimited('0');
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i += 1) statuses.push(await junk(direct.url, `192.0.2.${60 + i}`));
+      expect(statuses).toEqual([401, 401, 401, 429]);
+    } finally {
+      await direct.stop();
+    }
+  });
+});
+
 describe('the demo portal (static files at /)', () => {
   it('serves its page with a strict CSP that lets it talk to the gateway and the auth server only', async () => {
     const page = await fetch(`${gateway.url}/`);

@@ -46,4 +46,31 @@ describe('loadAuthServerConfig', () => {
     const config = loadAuthServerConfig({ NODE_ENV: 'production', ISSUER_URL: 'https://auth.example', KEY_ENCRYPTION_SECRET: 'x'.repeat(40) });
     expect(config.demoSeed).toBe(false);
   });
+
+  it('takes TRUST_PROXY_HOPS as a number of trusted proxies (0 by default) and refuses the old all-or-nothing TRUST_PROXY', () => {
+    expect(loadAuthServerConfig({}).trustProxyHops).toBe(0);
+    expect(loadAuthServerConfig({ TRUST_PROXY_HOPS: '1' }).trustProxyHops).toBe(1);
+    expect(loadAuthServerConfig({ TRUST_PROXY_HOPS: '2' }).trustProxyHops).toBe(2);
+    for (const bad of ['-1', '1.5', 'true', '11']) expect(() => loadAuthServerConfig({ TRUST_PROXY_HOPS: bad })).toThrow(/TRUST_PROXY_HOPS/);
+    for (const old of ['true', 'false']) expect(() => loadAuthServerConfig({ TRUST_PROXY: old })).toThrow(/TRUST_PROXY: was replaced by TRUST_PROXY_HOPS/);
+  });
+
+  it('reads the abuse limits, with the per-account slowdown and the per-address authorization limit', () => {
+    expect(loadAuthServerConfig({}).attempts).toEqual({
+      loginPerAccountAndIp: 5,
+      loginPerAccount: 20,
+      loginPerIp: 50,
+      loginWindowSeconds: 900,
+      loginAccountSlowdownSeconds: 5,
+      clientAuthPerClientAndIp: 10,
+      clientAuthPerIp: 100,
+      clientAuthWindowSeconds: 300,
+      authorizationPerIp: 300,
+      authorizationWindowSeconds: 60,
+    });
+    expect(loadAuthServerConfig({ CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_AND_IP: '3', AUTHORIZATION_MAX_PER_IP: '7' }).attempts).toMatchObject({
+      clientAuthPerClientAndIp: 3,
+      authorizationPerIp: 7,
+    });
+  });
 });

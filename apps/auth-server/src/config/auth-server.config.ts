@@ -34,8 +34,15 @@ const schema = z
     KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Seed demo users and clients (never in production). */
     DEMO_SEED: z.enum(['true', 'false']).optional(),
-    /** Trust X-Forwarded-* (only behind a proxy you run). */
-    TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+    /**
+     * How many proxies you run in front of the auth server, each appending the address it saw to
+     * X-Forwarded-For (0: none, the header is ignored). The client address is the one the outermost of
+     * them saw; anything further left was written by the caller and is never believed. Same name and
+     * meaning as the gateway's.
+     */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+    /** Replaced by TRUST_PROXY_HOPS: `true` believed the caller's own leftmost X-Forwarded-For. */
+    TRUST_PROXY: z.string().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Set: revocations are announced on NATS (`trustline.revocations`). */
     NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
@@ -46,19 +53,37 @@ const schema = z
       .string()
       .regex(/^[A-Za-z0-9:_-]{1,64}$/)
       .default('trustline:auth:'),
-    /** Failed logins allowed per account and address, per account, and per address, in LOGIN_WINDOW_SECONDS. */
+    /**
+     * Failed logins in LOGIN_WINDOW_SECONDS: per (account, address) and per address before 429 until the
+     * window ends; per account (from anywhere) before that account is slowed down (never locked).
+     */
     LOGIN_MAX_FAILURES_PER_ACCOUNT_AND_IP: z.coerce.number().int().min(1).max(1000).default(5),
     LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10_000).default(20),
     LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
     LOGIN_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
-    /** Failed client authentications allowed per client and per address at the token endpoints, in CLIENT_AUTH_WINDOW_SECONDS. */
-    CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(10),
+    /** Past LOGIN_MAX_FAILURES_PER_ACCOUNT, one sign-in to that account is evaluated per this many seconds (a slowdown, not a lockout). */
+    LOGIN_ACCOUNT_SLOWDOWN_SECONDS: z.coerce.number().int().min(1).max(3_600).default(5),
+    /**
+     * Failed client authentications allowed per (client, address) and per address at the token
+     * endpoints, in CLIENT_AUTH_WINDOW_SECONDS. Never per client alone: anyone could lock a client out.
+     */
+    CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_AND_IP: z.coerce.number().int().min(1).max(10_000).default(10),
     CLIENT_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
     CLIENT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** Authorization requests (GET/POST /auth; each can create an interaction row) allowed per address in AUTHORIZATION_WINDOW_SECONDS. */
+    AUTHORIZATION_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
+    AUTHORIZATION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
     /** How often the signing-key table is checked for rotations made elsewhere (CLI, another replica). */
     KEY_RELOAD_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
   })
   .superRefine((env, ctx) => {
+    if (env.TRUST_PROXY !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message: 'was replaced by TRUST_PROXY_HOPS, the number of proxies in front of the auth server (0: none); unset TRUST_PROXY',
+      });
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.KEY_ENCRYPTION_SECRET || env.KEY_ENCRYPTION_SECRET === DEMO_KEY_ENCRYPTION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['KEY_ENCRYPTION_SECRET'], message: 'must be set to a non-demo secret in production' });
@@ -86,7 +111,8 @@ export interface AuthServerConfig {
   readonly keyEncryptionSecret: string | undefined;
   readonly demoSeed: boolean;
   readonly logLevel: string;
-  readonly trustProxy: boolean;
+  /** Proxies trusted to append to X-Forwarded-For (0: the header is ignored). */
+  readonly trustProxyHops: number;
   readonly keyReloadMs: number;
   readonly natsUrl: string | undefined;
   readonly redisUrl: string | undefined;
@@ -96,9 +122,12 @@ export interface AuthServerConfig {
     readonly loginPerAccount: number;
     readonly loginPerIp: number;
     readonly loginWindowSeconds: number;
-    readonly clientAuthPerClient: number;
+    readonly loginAccountSlowdownSeconds: number;
+    readonly clientAuthPerClientAndIp: number;
     readonly clientAuthPerIp: number;
     readonly clientAuthWindowSeconds: number;
+    readonly authorizationPerIp: number;
+    readonly authorizationWindowSeconds: number;
   };
 }
 
@@ -130,7 +159,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     keyEncryptionSecret: parsed.KEY_ENCRYPTION_SECRET ?? (production ? undefined : DEMO_KEY_ENCRYPTION_SECRET),
     demoSeed: parsed.DEMO_SEED ? parsed.DEMO_SEED === 'true' : !production,
     logLevel: parsed.LOG_LEVEL,
-    trustProxy: parsed.TRUST_PROXY === 'true',
+    trustProxyHops: parsed.TRUST_PROXY_HOPS,
     keyReloadMs: parsed.KEY_RELOAD_MS,
     natsUrl: parsed.NATS_URL,
     redisUrl: parsed.REDIS_URL,
@@ -140,9 +169,12 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
       loginPerAccount: parsed.LOGIN_MAX_FAILURES_PER_ACCOUNT,
       loginPerIp: parsed.LOGIN_MAX_FAILURES_PER_IP,
       loginWindowSeconds: parsed.LOGIN_WINDOW_SECONDS,
-      clientAuthPerClient: parsed.CLIENT_AUTH_MAX_FAILURES_PER_CLIENT,
+      loginAccountSlowdownSeconds: parsed.LOGIN_ACCOUNT_SLOWDOWN_SECONDS,
+      clientAuthPerClientAndIp: parsed.CLIENT_AUTH_MAX_FAILURES_PER_CLIENT_AND_IP,
       clientAuthPerIp: parsed.CLIENT_AUTH_MAX_FAILURES_PER_IP,
       clientAuthWindowSeconds: parsed.CLIENT_AUTH_WINDOW_SECONDS,
+      authorizationPerIp: parsed.AUTHORIZATION_MAX_PER_IP,
+      authorizationWindowSeconds: parsed.AUTHORIZATION_WINDOW_SECONDS,
     },
   };
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { escapeHtml, htmlSecurityHeaders, page } from '../oidc/html';
 import { AttemptLimits } from '../attempts/attempt-limits.service';
-import { logins } from '../auth-metrics';
+import { abuseLimited, logins } from '../auth-metrics';
 import { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import { OidcProviderHost } from '../oidc/oidc-provider.host';
@@ -90,30 +90,32 @@ export class InteractionController {
     }
     const { username, password } = form.data;
     const requestId = auditRequestId(request.headers['x-request-id']);
-    const wait = await this.attempts.loginBlockedFor(username, request.ip);
-    if (wait > 0) {
+    // Counted before the password is looked at (atomically: concurrent guesses cannot slip past the limit).
+    const attempt = await this.attempts.beginLogin(username, request.ip);
+    if (attempt.wait > 0) {
       // Refused before the password is looked at: a blocked guesser learns nothing, right or wrong.
       logins.inc({ outcome: 'blocked' });
+      abuseLimited.inc({ limit: attempt.limit === 'account' ? 'login_account' : 'login_address' });
       await this.audit.record({
         type: 'login.blocked',
         outcome: 'failure',
-        reason: 'too_many_failures',
+        reason: attempt.limit === 'account' ? 'account_slowed_down' : 'too_many_failures',
         clientId: client.clientId,
         ip: request.ip,
         requestId,
-        details: { username },
+        details: { username: await this.recordableUsername(username) },
       });
-      reply.header('retry-after', String(wait));
+      reply.header('retry-after', String(attempt.wait));
+      const when = attempt.wait < 60 ? `${attempt.wait} second(s)` : `${Math.ceil(attempt.wait / 60)} minute(s)`;
       return this.html(
         reply,
         HttpStatus.TOO_MANY_REQUESTS,
-        loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${Math.ceil(wait / 60)} minute(s).` }),
+        loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: `Too many failed sign-ins. Try again in ${when}.` }),
         interaction,
       );
     }
     const user = await this.users.authenticate(username, password);
     if (!user) {
-      await this.attempts.loginFailed(username, request.ip);
       logins.inc({ outcome: 'failure' });
       await this.audit.record({
         type: 'login.failure',
@@ -122,11 +124,11 @@ export class InteractionController {
         clientId: client.clientId,
         ip: request.ip,
         requestId,
-        details: { username },
+        details: { username: await this.recordableUsername(username) },
       });
       return this.html(reply, HttpStatus.UNAUTHORIZED, loginPage({ uid, csrf: this.csrf.issue(uid), clientName, username, error: 'Wrong username or password.' }), interaction);
     }
-    await this.attempts.loginSucceeded(username, request.ip);
+    await attempt.succeeded();
     logins.inc({ outcome: 'success' });
     await this.audit.record({ type: 'login.success', outcome: 'success', clientId: client.clientId, subject: user.id, ip: request.ip, requestId });
     const location = await this.provider.interactionResult(request.raw, reply.raw, { login: { accountId: user.id } }, { mergeWithLastSubmission: false });
@@ -189,6 +191,14 @@ export class InteractionController {
       return false;
     }
     return true;
+  }
+
+  /**
+   * The username as the log and the audit may keep it: the account's own name when the typed one names
+   * an account, else `unknown`. What was typed may be a password typed into the wrong field.
+   */
+  private async recordableUsername(typed: string): Promise<string> {
+    return (await this.users.findByUsername(typed))?.username ?? 'unknown';
   }
 
   private async client(interaction: Interaction): Promise<EngineClient | undefined> {

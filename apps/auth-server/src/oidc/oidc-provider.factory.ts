@@ -208,7 +208,10 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
+  // Koa: with `proxy`, ctx.ip is ips[0] of the last `maxIpsCount` X-Forwarded-For entries, the address
+  // the outermost trusted proxy saw; the same address Fastify gives the Nest routes (bootstrap.ts).
+  provider.proxy = config.trustProxyHops > 0;
+  provider.maxIpsCount = config.trustProxyHops;
 
   // Secrets are stored as SHA-256 digests: compare the presented secret's digest in constant time.
   provider.Client.prototype.compareClientSecret = function compareDigest(this: { clientSecret?: string }, actual: string) {

@@ -1,10 +1,13 @@
+import type { IncomingMessage } from 'node:http';
+import { type ParsedUrlQuery, parse as parseQuery } from 'node:querystring';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import type { AttemptLimits } from '../attempts/attempt-limits.service';
 import type { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import type { AuthServerConfig } from '../config/auth-server.config';
-import { grantSourceReuse, tokensIssued, tokensRefused } from '../auth-metrics';
+import { abuseLimited, grantSourceReuse, tokensIssued, tokensRefused } from '../auth-metrics';
+import { HTML_SECURITY_HEADERS, page } from './html';
 import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import type { RevocationsService } from '../revocation/revocations.service';
 import { AlreadyConsumedError } from './typeorm-adapter';
@@ -28,10 +31,47 @@ function basicClientId(authorization: string): string | undefined {
   const colon = decoded.indexOf(':');
   if (colon <= 0) return undefined;
   try {
-    return decodeURIComponent(decoded.slice(0, colon)).slice(0, 128);
+    // RFC 6749 §2.3.1: form-encoded, `+` included (as the engine decodes it).
+    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, '%20')).slice(0, 128);
   } catch {
     return undefined;
   }
+}
+
+const single = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
+
+/** The `sub` of a client_assertion JWT, unverified (RFC 7523 §3: the client it claims to be). */
+function assertionSubject(assertion: string | undefined): string | undefined {
+  const payload = assertion?.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub.slice(0, 128) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client a token-endpoint request claims to be, by any authentication method; unverified. */
+export function claimedClientId(authorization: string, form: ParsedUrlQuery | undefined): string | undefined {
+  return basicClientId(authorization) ?? single(form?.client_id)?.slice(0, 128) ?? assertionSubject(single(form?.client_assertion));
+}
+
+/** The engine's own body limit (oidc-provider lib/shared/selective_body.js). */
+const FORM_LIMIT = 56 * 1024;
+
+/** Reads a urlencoded body, bounded like the engine reads it; rejects beyond the limit or a length mismatch. */
+async function readForm(request: IncomingMessage, length: number | undefined, charset: string | undefined): Promise<string> {
+  if (length !== undefined && length > FORM_LIMIT) throw new Error('request entity too large');
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of request.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > FORM_LIMIT || (length !== undefined && received > length)) throw new Error('request entity too large');
+    chunks.push(chunk);
+  }
+  if (length !== undefined && received !== length) throw new Error('request size did not match content length');
+  return new TextDecoder(charset || 'utf-8').decode(Buffer.concat(chunks, received));
 }
 
 /**
@@ -54,25 +94,55 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
     while (pending.size > 0) await Promise.allSettled([...pending]);
   });
 
-  // Failed client authentications at the token endpoints, per client and per address. The client is
-  // known before the body is parsed only from a Basic header; per-address counting covers the rest.
+  // Anonymous authorization requests (each can create an interaction row), per address.
+  provider.use(async (ctx, next) => {
+    if (ctx.path !== '/auth' || (ctx.method !== 'GET' && ctx.method !== 'POST')) return next();
+    const wait = await deps.attempts.authorizationWait(ctx.ip);
+    if (wait === 0) return next();
+    abuseLimited.inc({ limit: 'authorization' });
+    // No RFC 6749 §4.1.2.1 error redirect: the client and its redirect URI are not validated yet.
+    ctx.status = 429;
+    ctx.set({ ...HTML_SECURITY_HEADERS, 'retry-after': String(wait), 'cache-control': 'no-store' });
+    ctx.type = 'html';
+    ctx.body = page(
+      'Too many requests',
+      `<h1>Too many sign-in requests</h1><p class="error">too_many_requests</p><p>Too many sign-in requests from your address. Try again in ${wait} second(s).</p>`,
+    );
+  });
+
+  // Client authentication at the token endpoints, counted per (client, address) and per address before
+  // the engine evaluates it, whatever the method: the client named by a Basic header, by client_id in
+  // the body (client_secret_post, none) or by the sub of a client_assertion (private_key_jwt).
   provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || !CLIENT_AUTH_ROUTES.has(ctx.path)) return next();
-    const named = basicClientId(ctx.get('authorization'));
-    const wait = await deps.attempts.clientAuthBlockedFor(named, ctx.ip);
-    if (wait > 0) {
+    let form: ParsedUrlQuery | undefined;
+    if (ctx.is('application/x-www-form-urlencoded')) {
+      const text = await readForm(ctx.req, ctx.request.length, ctx.request.charset).catch(() => undefined);
+      if (text === undefined) {
+        ctx.status = 400;
+        ctx.set('cache-control', 'no-store');
+        ctx.body = { error: 'invalid_request', error_description: 'failed to parse the request body' };
+        return;
+      }
+      form = parseQuery(text);
+      // The engine takes a body read upstream from req.body and parses it as it would have (selective_body.js;
+      // it prints a one-time notice that an upstream parser ran).
+      (ctx.req as IncomingMessage & { body?: string }).body = text;
+    }
+    const named = claimedClientId(ctx.get('authorization'), form);
+    const attempt = await deps.attempts.beginClientAuth(named, ctx.ip);
+    if (attempt.wait > 0) {
+      abuseLimited.inc({ limit: 'client_auth' });
       ctx.status = 429;
-      ctx.set('retry-after', String(wait));
+      ctx.set('retry-after', String(attempt.wait));
       ctx.set('cache-control', 'no-store');
-      ctx.body = { error: 'invalid_client', error_description: 'too many failed client authentications; retry later' };
+      ctx.body = { error: 'invalid_client', error_description: 'too many failed client authentications from this address; retry later' };
       track(deps.audit.record({ type: 'client_auth.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: named, ip: ctx.ip, requestId: requestIdOf(ctx) }));
       return;
     }
     await next();
-    if ((ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client') {
-      const clientId = named ?? (typeof ctx.oidc?.params?.client_id === 'string' ? ctx.oidc.params.client_id : undefined);
-      track(deps.attempts.clientAuthFailed(clientId, ctx.ip));
-    }
+    // Only a failed authentication keeps its point; anything else (a token, invalid_grant …) gives it back.
+    if ((ctx.body as { error?: unknown } | undefined)?.error !== 'invalid_client') track(attempt.succeeded());
   });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {

@@ -1,3 +1,4 @@
+import { loginUser } from '../../../../tools/testing/pkce-login.mjs';
 import { type RunningProcess, startAuthServer as startShared } from '../../../../tools/testing/processes';
 
 export { basicAuth, decodeJwt, freePort } from '../../../../tools/testing/processes';
@@ -12,4 +13,17 @@ export interface RunningAuthServer extends RunningProcess {
 export async function startAuthServer(env: Record<string, string> = {}): Promise<RunningAuthServer> {
   const running = await startShared(env);
   return Object.assign(running, { cli: (args: string[], extra?: Record<string, string>) => running.run('cli.js', args, extra) });
+}
+
+/** The demo administrator's access token for the auth server's own admin API. */
+export async function adminAccessToken(issuer: string, redirectUri: string): Promise<string> {
+  const admin = await loginUser({ issuer, redirectUri, username: 'admin', password: 'admin-demo-password', resources: ['urn:trustline:auth'], scope: 'openid admin' });
+  return admin.accessTokens['urn:trustline:auth'];
+}
+
+/** GET /admin/audit (newest first, up to 1000 rows). */
+export async function auditEvents<Row>(issuer: string, adminToken: string, query: Record<string, string> = {}): Promise<Row[]> {
+  const response = await fetch(`${issuer}/admin/audit?${new URLSearchParams({ limit: '1000', ...query })}`, { headers: { authorization: `Bearer ${adminToken}` } });
+  if (response.status !== 200) throw new Error(`GET /admin/audit answered ${response.status}`);
+  return (await response.json()) as Row[];
 }

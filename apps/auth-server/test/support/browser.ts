@@ -56,3 +56,19 @@ export function formAction(html: string, suffix: string): string {
   if (!match) throw new Error(`no form posting to */${suffix}`);
   return match[1];
 }
+
+/** The authorization request the portal sends (code + PKCE, one resource) as a URL on `issuer`. */
+export function portalAuthorizeUrl(issuer: string, redirectUri: string): URL {
+  const authorize = new URL('/auth', issuer);
+  authorize.search = new URLSearchParams({
+    client_id: 'portal',
+    response_type: 'code',
+    redirect_uri: redirectUri,
+    scope: 'openid accounts:read',
+    resource: 'urn:trustline:accounts',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+    state: 'state-1',
+  }).toString();
+  return authorize;
+}

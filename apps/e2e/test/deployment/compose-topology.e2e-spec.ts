@@ -62,7 +62,15 @@ describe('docker-compose.yml', () => {
 
   it("gives every app an environment its own start-up validation accepts, on CONVENTIONS.md's ports", () => {
     const env = (name: string) => services[name].environment ?? {};
-    expect(loadAuthServerConfig(env('auth-server'))).toMatchObject({ port: 9000, metricsPort: 9100, issuer: 'http://localhost:9000', database: { type: 'postgres' } });
+    // Callers reach both published ports directly: no proxy hop, X-Forwarded-For ignored.
+    expect(loadAuthServerConfig(env('auth-server'))).toMatchObject({
+      port: 9000,
+      metricsPort: 9100,
+      issuer: 'http://localhost:9000',
+      database: { type: 'postgres' },
+      trustProxyHops: 0,
+    });
+    expect(loadGatewayEnv(env('gateway'))).toMatchObject({ TRUST_PROXY_HOPS: 0 });
     expect(loadGatewayEnv(env('gateway'))).toMatchObject({
       PORT: 8080,
       METRICS_PORT: 9180,

@@ -98,6 +98,13 @@ describe('Kubernetes manifests', () => {
     for (const app of ['gateway', 'auth-server']) expect(fromConfig(app, 'REDIS_URL'), `${app} REDIS_URL`).toBe(true);
   });
 
+  it('trusts exactly the one proxy in front of the public entries (the ingress) for client addresses', () => {
+    expect(named('ConfigMap', 'trustline-config').data?.TRUST_PROXY_HOPS).toBe('1');
+    for (const app of ['gateway', 'auth-server']) {
+      expect(container(app).env.find((variable) => variable.name === 'TRUST_PROXY_HOPS')?.valueFrom?.configMapKeyRef?.key, app).toBe('TRUST_PROXY_HOPS');
+    }
+  });
+
   it('takes every secret by reference, and the overlay generates each one referenced', () => {
     const referenced = new Set<string>();
     for (const app of APPS) {
