@@ -35,7 +35,8 @@ afterAll(async () => system?.stop());
  */
 function rawAnswer(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}${path}`, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (response) => {
+    const { hostname, port } = new URL(base);
+    const request = httpRequest({ host: hostname, port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (response) => {
       let text = '';
       response.on('data', (chunk) => (text += chunk));
       response.on('end', () => {
@@ -48,7 +49,6 @@ function rawAnswer(base: string, path: string, options: { method?: string; heade
         resolve({ status: response.statusCode ?? 0, body });
       });
     });
-    request.path = path;
     request.on('error', reject);
     request.end(options.body);
   });
@@ -104,6 +104,10 @@ const cases: { name: string; send(base: string, service: ServiceName, token: str
     name: 'a path segment starting with two dots',
     send: (base, service, token) => raw(base, `/api/${service}/..${'00000000-0000-4000-8000-000000000000'}`, { headers: { authorization: `Bearer ${token}` } }),
   },
+  {
+    name: 'an absolute-form target that climbs out of its prefix',
+    send: (base, service, token) => raw(base, `http://elsewhere.example/api/${service}/../../metrics`, { headers: { authorization: `Bearer ${token}` } }),
+  },
   { name: 'an invalid id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/not-a-uuid`, token)).status },
   { name: 'an SQL-injection-shaped id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/${encodeURIComponent("1' OR '1'='1")}`, token)).status },
   {
@@ -152,6 +156,8 @@ const relayedAlike: { name: string; path: (service: ServiceName) => string; meth
     status: 400,
   },
   { name: 'a well-formed query that decodes to dot segments (?x=..%2F..%2F)', path: (service) => `/api/${service}?customerId=${CUSTOMER}&x=..%2F..%2F`, status: 400 },
+  // RFC 9112 §3.2.2: a server MUST accept the absolute-form; the authority names no other service.
+  { name: 'an absolute-form request target', path: (service) => `http://elsewhere.example/api/${service}/me`, status: 200 },
   { name: 'a query that decodes to a percent sign (?x=%25zz)', path: (service) => `/api/${service}?customerId=${CUSTOMER}&x=%25zz`, status: 400 },
 ];
 

@@ -8,7 +8,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
-import { refuseMalformedRequests, strictQueryString } from './request-checks';
+import { originForm, refuseMalformedRequests, strictQueryString } from './request-checks';
 import { requestIdFrom, traceIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
@@ -37,6 +37,8 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
     bodyLimit: options.bodyLimit ?? 16 * 1024,
     // A query that is not valid percent-encoding is refused with 400 (request-checks.ts).
     routerOptions: { maxParamLength: 200, querystringParser: strictQueryString },
+    // An absolute-form target is routed (and seen by every hook and handler) in origin-form.
+    rewriteUrl: originForm,
     trustProxy: options.trustProxyHops ?? false,
     // One id per request across hops: the gateway's X-Request-Id is kept, anything odd is replaced.
     genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),

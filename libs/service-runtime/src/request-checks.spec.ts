@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService } from './bootstrap';
-import { strictQueryString } from './request-checks';
+import { originForm, strictQueryString } from './request-checks';
 
 describe('strictQueryString', () => {
   it('parses a well-formed query like the default parser (repeated names, +, encoded reserved characters)', () => {
@@ -18,6 +18,17 @@ describe('strictQueryString', () => {
       expect(Object.isFrozen(parsed), query).toBe(true);
       expect(Object.keys(parsed), query).toEqual([]);
     }
+  });
+});
+
+describe('originForm', () => {
+  it('turns an absolute-form target into origin-form (RFC 9112 §3.2.2) and keeps every other target as it is', () => {
+    expect(originForm({ url: '/api/x?a=1' })).toBe('/api/x?a=1');
+    expect(originForm({ url: 'http://evil.example/api/x/../y?a=1' })).toBe('/api/x/../y?a=1');
+    expect(originForm({ url: 'https://user@h:8443?a=1' })).toBe('/?a=1');
+    expect(originForm({ url: 'http://h#f' })).toBe('/#f');
+    expect(originForm({ url: 'http://h' })).toBe('/');
+    expect(originForm({ url: '*' })).toBe('*');
   });
 });
 
@@ -81,6 +92,10 @@ describe('the checks every app makes before any route', () => {
       expect(await send('/echo', { expect: expectation }), expectation).toEqual(failed);
       expect(await send('/echo', { expect: expectation, 'content-type': 'application/json' }, '{}'), expectation).toEqual(failed);
     }
+  });
+
+  it('routes an absolute-form target like its origin-form', async () => {
+    expect(await send('http://elsewhere.example/echo?x=1')).toMatchObject({ status: 200, body: { query: { x: '1' } } });
   });
 
   it('answers 100-continue with 100 Continue, then the route', async () => {

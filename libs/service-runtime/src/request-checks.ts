@@ -28,6 +28,25 @@ export function strictQueryString(query: string): Record<string, unknown> {
   return parse(query, '&', '=', { maxKeys: 0 });
 }
 
+/**
+ * The request target in origin-form (Fastify's `rewriteUrl`, before routing). RFC 9112 §3.2.2: a server
+ * MUST accept the absolute-form (`GET http://host/api/x HTTP/1.1`); the router does, but everything that
+ * reads `request.url` (the gateway's audience per route, its relay) would see a URL that names no route.
+ * The authority is dropped: no app answers differently by host. The usual target costs one charCodeAt.
+ */
+export function originForm(request: { url?: string }): string {
+  const url = request.url ?? '/';
+  if (url.charCodeAt(0) === 47) return url;
+  const authorityAt = url.indexOf('://');
+  if (authorityAt === -1) return url; // `*` and anything else: the router answers it
+  for (let index = authorityAt + 3; index < url.length; index += 1) {
+    const char = url.charCodeAt(index);
+    if (char === 47) return url.slice(index);
+    if (char === 63 || char === 35) return `/${url.slice(index)}`;
+  }
+  return '/';
+}
+
 const isContinue = (expect: string) => expect.length === 12 && expect.toLowerCase() === '100-continue';
 
 /**
