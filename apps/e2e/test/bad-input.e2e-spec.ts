@@ -29,17 +29,32 @@ beforeAll(async () => {
 
 afterAll(async () => system?.stop());
 
-/** A raw request: fetch would refuse some of these (huge headers) or normalise them. */
-function raw(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<number> {
+/**
+ * A raw request: fetch would refuse some of these (huge headers, `Expect`) or normalise them (the path is
+ * sent as given). A connection of its own each time: a refusal closes it (431), a kept-alive one would be dead.
+ */
+function rawAnswer(base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: unknown }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${base}${path}`, { method: options.method ?? 'GET', headers: options.headers }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
+    const { hostname, port } = new URL(base);
+    const request = httpRequest({ host: hostname, port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => {
+        let body: unknown = text;
+        try {
+          body = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON: keep the text
+        }
+        resolve({ status: response.statusCode ?? 0, body });
+      });
     });
     request.on('error', reject);
     request.end(options.body);
   });
 }
+
+const raw = async (base: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}) => (await rawAnswer(base, path, options)).status;
 
 const knownBodies: Record<ServiceName, Record<string, unknown>> = {
   accounts: { customerId: CUSTOMER, name: 'Main', currency: 'EUR', balance: 0 },
@@ -85,6 +100,14 @@ const cases: { name: string; send(base: string, service: ServiceName, token: str
     name: 'oversized headers (40 KiB)',
     send: (base, service, token) => raw(base, `/api/${service}/me`, { headers: { authorization: `Bearer ${token}`, 'x-padding': 'x'.repeat(40 * 1024) } }),
   },
+  {
+    name: 'a path segment starting with two dots',
+    send: (base, service, token) => raw(base, `/api/${service}/..${'00000000-0000-4000-8000-000000000000'}`, { headers: { authorization: `Bearer ${token}` } }),
+  },
+  {
+    name: 'an absolute-form target that climbs out of its prefix',
+    send: (base, service, token) => raw(base, `http://elsewhere.example/api/${service}/../../metrics`, { headers: { authorization: `Bearer ${token}` } }),
+  },
   { name: 'an invalid id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/not-a-uuid`, token)).status },
   { name: 'an SQL-injection-shaped id', send: async (base, service, token) => (await call(base, 'GET', `/api/${service}/${encodeURIComponent("1' OR '1'='1")}`, token)).status },
   {
@@ -103,11 +126,60 @@ const hops = SERVICES.flatMap((service) => [
   { name: `${service} directly`, service, base: () => system.services[service].url },
 ]);
 
+/**
+ * Malformed requests every hop refuses alike, before any route runs (the shared request checks of
+ * libs/service-runtime): the exact status, and the body in Nest's error shape, as a service gives it.
+ */
+const MALFORMED_QUERY = { statusCode: 400, error: 'Bad Request', message: 'malformed percent-encoding in the query string' };
+// RFC 9110 §10.1.1: a server that receives an Expect field value other than 100-continue MAY respond 417.
+const EXPECTATION_FAILED = { statusCode: 417, error: 'Expectation Failed', message: 'the only expectation supported is 100-continue' };
+const malformed: { name: string; path: (service: ServiceName) => string; method?: string; headers?: Record<string, string>; answer: Record<string, unknown> }[] = [
+  { name: 'a malformed percent-encoding in a query name and value (?%ff=%fe)', path: (service) => `/api/${service}?%ff=%fe`, answer: MALFORMED_QUERY },
+  { name: 'an invalid percent escape in the query (?x=%zz)', path: (service) => `/api/${service}/me?x=%zz`, answer: MALFORMED_QUERY },
+  { name: 'a truncated UTF-8 sequence in the query', path: (service) => `/api/${service}/me?customerId=%e2%82`, answer: MALFORMED_QUERY },
+  { name: 'a lone percent sign in the query', path: (service) => `/api/${service}/me?x=%`, answer: MALFORMED_QUERY },
+  { name: 'an invalid percent escape after a fragment mark', path: (service) => `/api/${service}/me#%zz`, answer: MALFORMED_QUERY },
+  { name: 'an Expect other than 100-continue (100-continue-nope)', path: (service) => `/api/${service}/me`, headers: { expect: '100-continue-nope' }, answer: EXPECTATION_FAILED },
+  { name: 'an unknown expectation', path: (service) => `/api/${service}/me`, headers: { expect: 'foo' }, answer: EXPECTATION_FAILED },
+];
+
+/** Requests a service answers itself: through the gateway, the same status and the same body as directly. */
+const relayedAlike: { name: string; path: (service: ServiceName) => string; method?: string; headers?: Record<string, string>; body?: string; status: number }[] = [
+  { name: 'Expect: 100-continue on a read', path: (service) => `/api/${service}/me`, headers: { expect: '100-continue' }, status: 200 },
+  {
+    name: 'Expect: 100-continue with a malformed JSON body',
+    path: (service) => `/api/${service}`,
+    method: 'POST',
+    // Node's client would send a body with Expect chunked, which the gateway refuses (411): declare its length.
+    headers: { expect: '100-continue', 'content-type': 'application/json', 'content-length': '19' },
+    body: '{"customerId": "x",',
+    status: 400,
+  },
+  { name: 'a well-formed query that decodes to dot segments (?x=..%2F..%2F)', path: (service) => `/api/${service}?customerId=${CUSTOMER}&x=..%2F..%2F`, status: 400 },
+  // RFC 9112 §3.2.2: a server MUST accept the absolute-form; the authority names no other service.
+  { name: 'an absolute-form request target', path: (service) => `http://elsewhere.example/api/${service}/me`, status: 200 },
+  { name: 'a query that decodes to a percent sign (?x=%25zz)', path: (service) => `/api/${service}?customerId=${CUSTOMER}&x=%25zz`, status: 400 },
+];
+
 describe.each(hops)('$name', ({ service, base }) => {
   it.each(cases)('answers $name with a 4xx', async ({ send }) => {
     const status = await send(base(), service, writers[service]!);
     expect(status).toBeGreaterThanOrEqual(400);
     expect(status).toBeLessThan(500);
+  });
+
+  it.each(malformed)('refuses $name with its exact status and body', async ({ path, method, headers, answer }) => {
+    const got = await rawAnswer(base(), path(service), { method, headers: { authorization: `Bearer ${writers[service]}`, ...headers } });
+    expect(got).toEqual({ status: answer.statusCode, body: answer });
+  });
+});
+
+describe.each(SERVICES)('%s through the gateway and directly', (service) => {
+  it.each(relayedAlike)('answers $name alike', async ({ path, method, headers, body, status }) => {
+    const send = (base: string) => rawAnswer(base, path(service), { method, body, headers: { authorization: `Bearer ${writers[service]}`, ...headers } });
+    const [relayed, direct] = [await send(system.gateway.url), await send(system.services[service].url)];
+    expect(direct.status).toBe(status);
+    expect(relayed).toEqual(direct);
   });
 });
 

@@ -525,6 +525,18 @@ describe('rate limits with Redis', () => {
 });
 
 describe('the aggregated API description', () => {
+  // The first request for the document in this file: the cache is cold.
+  it('costs one internal fetch per service for 50 concurrent anonymous requests while services fail, and none for the next 50', async () => {
+    const fetches = () => seen.filter((entry) => entry.url === '/docs/openapi.json').length;
+    const ask = () => Promise.all(Array.from({ length: 50 }, async () => (await fetch(`${gateway.url}/docs/openapi.json`)).json() as Promise<Record<string, unknown>>));
+    const first = await ask();
+    // The fake accounts serves no document and cards is down: each marked, in every answer.
+    expect(first.map((document) => document['x-unavailable'])).toEqual(Array.from({ length: 50 }, () => ['accounts', 'cards']));
+    expect(fetches()).toBe(1);
+    await ask();
+    expect(fetches()).toBe(1);
+  });
+
   it("merges the services' OpenAPI documents, with the gateway as server and each route's audience", async () => {
     const answer = await fetch(`${gateway.url}/docs/openapi.json`);
     expect(answer.status).toBe(200);

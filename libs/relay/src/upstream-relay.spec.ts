@@ -62,6 +62,17 @@ describe('upstreamFailure', () => {
     expect(upstreamFailure('loans', failure('ECONNREFUSED'))).toEqual({ status: 503, body: { error: 'upstream_unavailable', message: 'loans is unavailable' } });
     expect(upstreamFailure('loans', failure('ECONNRESET')).status).toBe(502);
   });
+
+  it("answers the caller's 400, in the services' error shape, for a request the HTTP client will not send as it came", () => {
+    const refused = { status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'the request cannot be relayed as sent' } };
+    // undici's own checks (InvalidArgumentError, NotSupportedError for `expect`), wrapped by reply-from or not
+    expect(upstreamFailure('loans', failure('UND_ERR_INVALID_ARG'))).toEqual(refused);
+    expect(upstreamFailure('loans', failure('UND_ERR_NOT_SUPPORTED'))).toEqual(refused);
+    expect(upstreamFailure('loans', Object.assign(new Error('invalid upgrade header'), { code: 'UND_ERR_INVALID_ARG' }))).toEqual(refused);
+    // a target reply-from refuses, a malformed escape
+    expect(upstreamFailure('loans', Object.assign(new Error('source/request contain invalid characters'), { statusCode: 400 }))).toEqual(refused);
+    expect(upstreamFailure('loans', new URIError('URI malformed'))).toEqual(refused);
+  });
 });
 
 describe('relayPathUnder', () => {

@@ -25,6 +25,9 @@ const REPLACED_REQUEST_HEADERS = [
   'proxy-authorization',
   'proxy-connection',
   'keep-alive',
+  // This hop has answered the expectation itself (Node sends 100 Continue for exactly `100-continue`;
+  // the service runtime refuses any other with 417). It is not relayed: undici refuses to send it.
+  'expect',
 ];
 /** Upstream details a public caller does not need to see. */
 const DROPPED_RESPONSE_HEADERS = ['server', 'x-powered-by', 'set-cookie'];
@@ -53,22 +56,36 @@ export class UpstreamRelay {
   forward(request: FastifyRequest, reply: FastifyReply, target: RelayTarget): void {
     const requestId = String(request.id);
     const { service } = target;
-    void reply.from(`${this.nextUpstream(target)}${target.path}`, {
-      timeout: this.options.timeoutMs,
-      // Idempotent reads get one retry on a reset keep-alive connection; writes are never replayed.
-      retriesCount: request.method === 'GET' || request.method === 'HEAD' ? 1 : 0,
-      rewriteRequestHeaders: (_request, headers) => requestHeaders(request, headers, requestId),
-      rewriteHeaders: (headers) => {
-        const out: Record<string, unknown> = { ...headers, 'x-request-id': requestId };
-        for (const name of DROPPED_RESPONSE_HEADERS) delete out[name];
-        return out as IncomingHttpHeaders;
-      },
-      onError: (failed, { error }) => {
-        const { status, body } = upstreamFailure(service, error as UpstreamError);
-        this.logger.warn(`${service} relay failed (${status}): ${(error as UpstreamError).cause?.code ?? error.message} [${requestId}]`);
-        if (!failed.sent) void failed.code(status).header('x-request-id', requestId).header('cache-control', 'no-store').send(body);
-      },
-    });
+    const fail = (error: UpstreamError) => {
+      const { status, body } = upstreamFailure(service, error);
+      const line = `${service} relay failed (${status}): ${error.cause?.code ?? error.code ?? error.message} [${requestId}]`;
+      if (status < 500) this.logger.debug(line);
+      else this.logger.warn(line);
+      if (!reply.sent) void reply.code(status).header('x-request-id', requestId).header('cache-control', 'no-store').send(body);
+    };
+    // The query goes as it came, beside the path: @fastify/reply-from decodes the URL it is given to look
+    // for `..`, which would refuse a query such as `?next=..%2F` (the path was checked by relayPathUnder).
+    const queryAt = target.path.indexOf('?');
+    const path = queryAt === -1 ? target.path : target.path.slice(0, queryAt);
+    const query = queryAt === -1 ? '' : target.path.slice(queryAt + 1);
+    try {
+      void reply.from(`${this.nextUpstream(target)}${path}`, {
+        timeout: this.options.timeoutMs,
+        queryString: () => query,
+        // Idempotent reads get one retry on a reset keep-alive connection; writes are never replayed.
+        retriesCount: request.method === 'GET' || request.method === 'HEAD' ? 1 : 0,
+        rewriteRequestHeaders: (_request, headers) => requestHeaders(request, headers, requestId),
+        rewriteHeaders: (headers) => {
+          const out: Record<string, unknown> = { ...headers, 'x-request-id': requestId };
+          for (const name of DROPPED_RESPONSE_HEADERS) delete out[name];
+          return out as IncomingHttpHeaders;
+        },
+        onError: (_reply, { error }) => fail(error as UpstreamError),
+      });
+    } catch (error) {
+      // reply-from refuses some targets by throwing before anything is sent (a `..` inside a segment).
+      fail(error as UpstreamError);
+    }
   }
 
   /** Round robin over the service's replicas (one URL: always that one). */

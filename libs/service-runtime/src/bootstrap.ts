@@ -8,6 +8,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
+import { originForm, refuseMalformedRequests, strictQueryString } from './request-checks';
 import { requestIdFrom, traceIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
@@ -34,7 +35,10 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     bodyLimit: options.bodyLimit ?? 16 * 1024,
-    routerOptions: { maxParamLength: 200 },
+    // A query that is not valid percent-encoding is refused with 400 (request-checks.ts).
+    routerOptions: { maxParamLength: 200, querystringParser: strictQueryString },
+    // An absolute-form target is routed (and seen by every hook and handler) in origin-form.
+    rewriteUrl: originForm,
     trustProxy: options.trustProxyHops ?? false,
     // One id per request across hops: the gateway's X-Request-Id is kept, anything odd is replaced.
     genReqId: (request: { headers: Record<string, unknown> }) => requestIdFrom(request.headers['x-request-id']),
@@ -47,6 +51,7 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   });
   const app = await NestFactory.create<NestFastifyApplication>(options.module, adapter, { logger: new PinoNestLogger(logger), bodyParser: options.bodyParser ?? true });
   instrumentHttp(app.getHttpAdapter().getInstance());
+  refuseMalformedRequests(app.getHttpAdapter().getInstance(), app.getHttpServer());
   await app.register(helmet as never, { contentSecurityPolicy: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
   app.enableShutdownHooks();
