@@ -67,8 +67,8 @@ describe('a subject revocation after ACCESS_TOKEN_TTL was lowered', () => {
     const long = decodeJwt(alice.accessTokens[AUDIENCES.accounts]).payload as { sub: string; exp: number };
     expect(long.exp - nowSeconds()).toBeGreaterThan(500);
 
-    // The operator lowers the lifetime and restarts (same database, same issuer).
-    auth.env.ACCESS_TOKEN_TTL = String(TTL_SECONDS);
+    // The operator lowers the lifetime and restarts (same database, same issuer): restart() relaunches with this env.
+    (auth.env as Record<string, string>).ACCESS_TOKEN_TTL = String(TTL_SECONDS);
     await auth.restart();
     const admin = await loginUser({
       issuer: auth.issuer,
