@@ -28,6 +28,7 @@ export class AccountsAppModule {
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
+          clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: ACCOUNTS_AUDIENCE,
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),

@@ -27,7 +27,13 @@ export class AuthServerModule {
         InteractionModule,
         // The auth server's own APIs (revocation feed, admin) are resource servers like any other: it
         // verifies its tokens through the same library, over its own JWKS.
-        SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}`, observer: securityMetrics }),
+        SecurityModule.forRoot({
+          issuer: config.issuer,
+          audience: AUTH_AUDIENCE,
+          authInternalUrl: `http://127.0.0.1:${config.port}`,
+          clockToleranceSeconds: config.clockToleranceSeconds,
+          observer: securityMetrics,
+        }),
       ],
       controllers: [RevocationsController, AdminKeysController, AdminController],
       providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, DemoIdentitiesService, LocalDenylistSync],

@@ -24,6 +24,7 @@ export class CardsAppModule {
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
+          clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: CARDS_AUDIENCE,
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),

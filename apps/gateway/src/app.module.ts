@@ -24,6 +24,7 @@ export class GatewayAppModule {
           issuer: env.ISSUER_URL,
           observer: securityMetrics,
           authInternalUrl: env.AUTH_INTERNAL_URL,
+          clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: GATEWAY_SERVICES.map(({ service }) => audienceOf(service)),
           ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
         }),

@@ -1,6 +1,6 @@
 // The public API of @trustline/security. Explicit names only: what is not exported here is internal.
 export { SecurityModule, type M2mCredentials, type SecurityModuleAsyncOptions } from './security.module';
-export { type SecurityModuleOptions, type SecurityObserver, SECURITY_OPTIONS, ASYMMETRIC_ALGORITHMS } from './security.options';
+export { type SecurityModuleOptions, type SecurityObserver, SECURITY_OPTIONS, ASYMMETRIC_ALGORITHMS, MAX_CLOCK_TOLERANCE_SECONDS } from './security.options';
 export { Public, Scopes, Roles, Audience, type AudienceResolver, CurrentPrincipal, principalOf } from './decorators';
 export { type Principal, hasScopes, hasAnyRole } from './principal';
 export { SecurityGuard } from './guards/security.guard';

@@ -54,7 +54,8 @@ class VerifierLifecycle implements OnModuleInit, OnApplicationShutdown {
 function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): Provider[] {
   return [
     { provide: SECURITY_OPTIONS, inject: [RAW_OPTIONS], useFactory: (raw: SecurityModuleOptions) => resolveSecurityOptions(raw) },
-    Denylist,
+    // Entries outlive their exp by this verifier's clock tolerance: it accepts tokens that long.
+    { provide: Denylist, inject: [SECURITY_OPTIONS], useFactory: (options: ResolvedSecurityOptions) => new Denylist(options.clockToleranceSeconds) },
     {
       provide: RemoteKeyStore,
       inject: [SECURITY_OPTIONS],
@@ -71,8 +72,9 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
     },
     {
       provide: VerifiedTokenCache,
-      inject: [SECURITY_OPTIONS, Denylist],
-      useFactory: (options: ResolvedSecurityOptions, denylist: Denylist) => new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist),
+      inject: [SECURITY_OPTIONS, Denylist, RemoteKeyStore],
+      useFactory: (options: ResolvedSecurityOptions, denylist: Denylist, keys: RemoteKeyStore) =>
+        new VerifiedTokenCache(options.verifiedTokenCacheSize, denylist, keys, options.verifiedTokenCacheMaxAgeSeconds),
     },
     {
       provide: TokenVerifier,

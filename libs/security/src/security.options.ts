@@ -8,12 +8,14 @@ export interface SecurityModuleOptions {
   authInternalUrl?: string;
   /** Accepted signature algorithms: asymmetric only. Default `['ES256']`. */
   algorithms?: readonly string[];
-  /** Clock skew allowed on `exp`/`nbf`/`iat`, in seconds (0–60). Default 30. */
+  /** Clock skew allowed on `exp`/`nbf`/`iat`, in seconds (0–MAX_CLOCK_TOLERANCE_SECONDS, 60). Default 30. */
   clockToleranceSeconds?: number;
   /** Longest token accepted, in bytes (a guard against resource exhaustion). Default 8192. */
   maxTokenBytes?: number;
   /** Verified tokens kept in memory (so a repeat token skips the signature check). Default 10,000; 0 disables. */
   verifiedTokenCacheSize?: number;
+  /** Longest a verified token is served from that cache before its signature is checked again, whatever its `exp` (1–3600 s). Default 60. */
+  verifiedTokenCacheMaxAgeSeconds?: number;
   /** Minimum time between two JWKS refreshes triggered by unknown `kid`s. Default 1,000 ms. */
   jwksRefreshMinIntervalMs?: number;
   /** Register the guard for every route and message handler (default true): default-deny. */
@@ -43,6 +45,13 @@ export interface SecurityObserver {
 
 export const SECURITY_OPTIONS = Symbol('TRUSTLINE_SECURITY_OPTIONS');
 
+/**
+ * The largest clock skew any verifier may allow (`clockToleranceSeconds`). The auth server keeps every
+ * revocation this much longer than the token it touches can live, so no verifier ever accepts a revoked
+ * token inside its skew window; raising it here raises both sides together.
+ */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 60;
+
 export const ASYMMETRIC_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
 
 export interface ResolvedSecurityOptions {
@@ -53,6 +62,7 @@ export interface ResolvedSecurityOptions {
   clockToleranceSeconds: number;
   maxTokenBytes: number;
   verifiedTokenCacheSize: number;
+  verifiedTokenCacheMaxAgeSeconds: number;
   jwksRefreshMinIntervalMs: number;
   globalGuard: boolean;
   observer: SecurityObserver;
@@ -85,14 +95,16 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
     throw new TypeError(`SecurityModule: "algorithms" must be asymmetric JWS algorithms (${ASYMMETRIC_ALGORITHMS.join(', ')}); none and HS* are never accepted`);
   }
   const clockToleranceSeconds = options.clockToleranceSeconds ?? 30;
-  if (!Number.isInteger(clockToleranceSeconds) || clockToleranceSeconds < 0 || clockToleranceSeconds > 60) {
-    throw new TypeError('SecurityModule: "clockToleranceSeconds" must be an integer from 0 to 60');
+  if (!Number.isInteger(clockToleranceSeconds) || clockToleranceSeconds < 0 || clockToleranceSeconds > MAX_CLOCK_TOLERANCE_SECONDS) {
+    throw new TypeError(`SecurityModule: "clockToleranceSeconds" must be an integer from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`);
   }
   const positive = (name: string, value: number | undefined, fallback: number, min = 1) => {
     const resolved = value ?? fallback;
     if (!Number.isInteger(resolved) || resolved < min) throw new TypeError(`SecurityModule: "${name}" must be an integer ≥ ${min}`);
     return resolved;
   };
+  const verifiedTokenCacheMaxAgeSeconds = positive('verifiedTokenCacheMaxAgeSeconds', options.verifiedTokenCacheMaxAgeSeconds, 60, 1);
+  if (verifiedTokenCacheMaxAgeSeconds > 3600) throw new TypeError('SecurityModule: "verifiedTokenCacheMaxAgeSeconds" must be an integer from 1 to 3600');
   return {
     issuer,
     audiences,
@@ -101,6 +113,7 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
     clockToleranceSeconds,
     maxTokenBytes: positive('maxTokenBytes', options.maxTokenBytes, 8192, 256),
     verifiedTokenCacheSize: positive('verifiedTokenCacheSize', options.verifiedTokenCacheSize, 10_000, 0),
+    verifiedTokenCacheMaxAgeSeconds,
     jwksRefreshMinIntervalMs: positive('jwksRefreshMinIntervalMs', options.jwksRefreshMinIntervalMs, 1_000, 0),
     globalGuard: options.globalGuard ?? true,
     observer: options.observer ?? {},

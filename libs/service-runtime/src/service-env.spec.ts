@@ -13,6 +13,11 @@ describe('loadServiceEnv', () => {
     expect(() => loadServiceEnv('accounts', schema, { PORT: 'x', DATABASE_URL: 'mysql://db' })).toThrow(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/);
   });
 
+  it('takes a clock tolerance no larger than the revocation horizons cover', () => {
+    expect(loadServiceEnv('accounts', schema, { CLOCK_TOLERANCE_SECONDS: '5' }).CLOCK_TOLERANCE_SECONDS).toBe(5);
+    expect(() => loadServiceEnv('accounts', schema, { CLOCK_TOLERANCE_SECONDS: '61' })).toThrow(/CLOCK_TOLERANCE_SECONDS/);
+  });
+
   it('refuses a demo secret in production', () => {
     expect(() => refuseDemoSecretInProduction({ NODE_ENV: 'production', CLIENT_SECRET: 'accounts-service-secret' }, 'accounts')).toThrow(ServiceConfigurationError);
     expect(() => refuseDemoSecretInProduction({ NODE_ENV: 'development', CLIENT_SECRET: 'accounts-service-secret' }, 'accounts')).not.toThrow();

@@ -1,3 +1,4 @@
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
 import { z } from 'zod';
 
 const url = z.url({ protocol: /^https?$/ }).transform((value) => value.replace(/\/+$/, ''));
@@ -20,6 +21,8 @@ export const baseServiceEnv = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Set: revocations arrive as NATS events (and RPC may use NATS); unset: no broker. */
   NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
+  /** Clock skew allowed on `exp`/`nbf`/`iat` (default 30 s); never above what the auth server's revocation horizons cover. */
+  CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SECONDS).optional(),
 });
 
 export class ServiceConfigurationError extends Error {

@@ -23,6 +23,12 @@ describe('loadAuthServerConfig', () => {
     expect(config.issuer).toBe('http://auth:9000');
   });
 
+  it('never lets its own verifier allow more clock skew than revocation horizons cover', () => {
+    expect(loadAuthServerConfig({}).clockToleranceSeconds).toBe(30);
+    expect(loadAuthServerConfig({ CLOCK_TOLERANCE_SECONDS: '60' }).clockToleranceSeconds).toBe(60);
+    expect(() => loadAuthServerConfig({ CLOCK_TOLERANCE_SECONDS: '61' })).toThrow(/CLOCK_TOLERANCE_SECONDS/);
+  });
+
   it('reports every bad value by variable name', () => {
     try {
       loadAuthServerConfig({ PORT: 'eighty', ACCESS_TOKEN_TTL: '-5', DATABASE_URL: 'mysql://x', ISSUER_URL: 'not a url' });

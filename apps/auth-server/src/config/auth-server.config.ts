@@ -1,3 +1,4 @@
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
 import { z } from 'zod';
 
 /** Values that exist only so the demo runs out of the box; production refuses them. */
@@ -30,6 +31,8 @@ const schema = z
     DATA_DIR: z.string().min(1).default('./data'),
     ACCESS_TOKEN_TTL: seconds(300),
     REFRESH_TOKEN_TTL: seconds(1_209_600),
+    /** Clock skew its own APIs (admin, revocation feed) allow on `exp`/`nbf`/`iat`, like every verifier's. */
+    CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(MAX_CLOCK_TOLERANCE_SECONDS).default(30),
     /** When set, private signing keys are stored encrypted with a key derived from it. */
     KEY_ENCRYPTION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Seed demo users and clients (never in production). */
@@ -108,6 +111,7 @@ export interface AuthServerConfig {
   readonly database: { readonly type: 'sqlite'; readonly file: string } | { readonly type: 'postgres'; readonly url: string };
   readonly accessTokenTtl: number;
   readonly refreshTokenTtl: number;
+  readonly clockToleranceSeconds: number;
   readonly keyEncryptionSecret: string | undefined;
   readonly demoSeed: boolean;
   readonly logLevel: string;
@@ -156,6 +160,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     database: parsed.DATABASE_URL ? { type: 'postgres', url: parsed.DATABASE_URL } : { type: 'sqlite', file: `${parsed.DATA_DIR.replace(/\/+$/, '')}/auth-server.sqlite` },
     accessTokenTtl: parsed.ACCESS_TOKEN_TTL,
     refreshTokenTtl: parsed.REFRESH_TOKEN_TTL,
+    clockToleranceSeconds: parsed.CLOCK_TOLERANCE_SECONDS,
     keyEncryptionSecret: parsed.KEY_ENCRYPTION_SECRET ?? (production ? undefined : DEMO_KEY_ENCRYPTION_SECRET),
     demoSeed: parsed.DEMO_SEED ? parsed.DEMO_SEED === 'true' : !production,
     logLevel: parsed.LOG_LEVEL,

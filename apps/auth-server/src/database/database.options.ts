@@ -5,8 +5,9 @@ import type { AuthServerConfig } from '../config/auth-server.config';
 import { AUTH_SERVER_ENTITIES } from './entities';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { SessionsAndAudit1764400000000 } from './migrations/1764400000000-sessions-and-audit';
+import { TokenLifetimes1764600000000 } from './migrations/1764600000000-token-lifetimes';
 
-export const AUTH_SERVER_MIGRATIONS = [InitialSchema1764000000000, SessionsAndAudit1764400000000];
+export const AUTH_SERVER_MIGRATIONS = [InitialSchema1764000000000, SessionsAndAudit1764400000000, TokenLifetimes1764600000000];
 
 /** One function decides the database for the app, the CLI and the tests: SQLite file or PostgreSQL URL. */
 export function dataSourceOptions(database: AuthServerConfig['database']): DataSourceOptions {

@@ -228,4 +228,18 @@ export class RevocationEntity {
   exp: number;
 }
 
-export const AUTH_SERVER_ENTITIES = [UserEntity, RoleEntity, ClientEntity, SigningKeyEntity, OidcPayloadEntity, RevocationEntity, AuditEventEntity];
+/**
+ * The longest lifetime ever configured for a kind of token (`access_token`), only ever raised: a
+ * revocation of a subject, client, grant or key must outlive every token already out, even after the
+ * TTL setting was lowered.
+ */
+@Entity('token_lifetimes')
+export class TokenLifetimeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 32 })
+  kind: string;
+
+  @Column({ type: 'bigint', name: 'max_seconds', transformer: epochSeconds })
+  maxSeconds: number;
+}
+
+export const AUTH_SERVER_ENTITIES = [UserEntity, RoleEntity, ClientEntity, SigningKeyEntity, OidcPayloadEntity, RevocationEntity, AuditEventEntity, TokenLifetimeEntity];

@@ -1,9 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
+import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { OidcProviderHost } from '../oidc/oidc-provider.host';
 import { RevocationsService } from '../revocation/revocations.service';
-import { type KeyRevocation, type KeyRotation, RETIREMENT_SKEW_SECONDS, SigningKeysService } from './signing-keys.service';
+import { type KeyRevocation, type KeyRotation, SigningKeysService } from './signing-keys.service';
 
 /**
  * The operations on signing keys, shared by the CLI and the admin API: each changes the stored keys,
@@ -17,7 +16,6 @@ export class KeyManagementService {
     private readonly revocations: RevocationsService,
     private readonly host: OidcProviderHost,
     private readonly audit: AuditService,
-    @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
   ) {}
 
   list() {
@@ -35,11 +33,13 @@ export class KeyManagementService {
   /**
    * Emergency rollover: the key leaves JWKS, a `kid` entry on the revocation feed makes every verifier
    * drop it and refuse what it signed (within REVOCATION_POLL_MS, or at once over the broker), and a
-   * fresh key signs from now on. The entry lives as long as any token the key can have signed.
+   * fresh key signs from now on. The entry lives as long as any token the key can have signed (the
+   * longest TTL ever issued plus the verifiers' largest skew, RevocationsService.record); verifiers keep
+   * the key dropped, and its cached verifications gone, for as long as they run.
    */
   async revoke(kid: string): Promise<KeyRevocation> {
     const revocation = await this.keys.revoke(kid);
-    await this.revocations.record('kid', kid, Math.floor(Date.now() / 1000) + this.config.accessTokenTtl + RETIREMENT_SKEW_SECONDS);
+    await this.revocations.record('kid', kid);
     await this.host.refresh();
     await this.audit.record({ type: 'key.revoked', outcome: 'success', reason: 'compromise', details: { kid, activated: revocation.activated } });
     return revocation;

@@ -7,10 +7,12 @@ import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server
 import { SigningKeyEntity, type SigningKeyStatus } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
 import { openPrivateJwk, sealPrivateJwk } from './key-encryption';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
+import { TokenLifetimes } from '../revocation/token-lifetimes.service';
 
 export const SIGNING_ALG = 'ES256';
-/** A retired key stays published this long past the access-token lifetime (verifiers' clock skew and then some). */
-export const RETIREMENT_SKEW_SECONDS = 60;
+/** A retired key stays published this long past the longest access-token lifetime: the largest clock skew any verifier allows. */
+export const RETIREMENT_SKEW_SECONDS = MAX_CLOCK_TOLERANCE_SECONDS;
 
 export interface KeyRotation {
   activated: string;
@@ -69,6 +71,7 @@ export class SigningKeysService {
     @InjectRepository(SigningKeyEntity) private readonly keys: Repository<SigningKeyEntity>,
     @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
     private readonly writes: WriteSerializer,
+    private readonly lifetimes: TokenLifetimes,
   ) {}
 
   /**
@@ -131,9 +134,9 @@ export class SigningKeysService {
     return result;
   }
 
-  /** Retired keys whose tokens have all expired leave JWKS (the longest lifetime plus the allowed skew). */
+  /** Retired keys whose tokens have all expired leave JWKS (the longest lifetime ever issued plus the allowed skew). */
   async expireRetired(): Promise<string[]> {
-    const horizon = Math.floor(Date.now() / 1000) - this.config.accessTokenTtl - RETIREMENT_SKEW_SECONDS;
+    const horizon = Math.floor(Date.now() / 1000) - (await this.lifetimes.longestAccessTokenTtl()) - RETIREMENT_SKEW_SECONDS;
     const done = await this.keys.find({ where: { status: 'retired', retiredAt: LessThan(horizon) } });
     if (!done.length) return [];
     await this.writes.write(() => this.keys.update({ kid: In(done.map((key) => key.kid)), status: 'retired' }, { status: 'expired' }));

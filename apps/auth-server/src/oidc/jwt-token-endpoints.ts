@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
 import type { RevocationsService } from '../revocation/revocations.service';
 import { resourceServerClientId } from './resources';
 
@@ -85,7 +86,8 @@ export function jwtTokenEndpoints(options: JwtTokenEndpointsOptions) {
         ctx.body = { error: 'invalid_request', error_description: 'client is not authorized to revoke the presented token' };
         return;
       }
-      if (claims.exp > Math.floor(Date.now() / 1000)) await options.revocations.record('jti', claims.jti, claims.exp);
+      // Verifiers accept a token up to their clock skew past its exp: until then it is worth revoking.
+      if (claims.exp + MAX_CLOCK_TOLERANCE_SECONDS >= Math.floor(Date.now() / 1000)) await options.revocations.record('jti', claims.jti, claims.exp);
       return;
     }
 

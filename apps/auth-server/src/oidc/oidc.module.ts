@@ -8,6 +8,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { RevocationEventsPublisher } from '../revocation/revocation-events.publisher';
 import { RevocationsService } from '../revocation/revocations.service';
+import { TokenLifetimes } from '../revocation/token-lifetimes.service';
 import { UsersService } from '../users/users.service';
 import { OidcProviderHost } from './oidc-provider.host';
 
@@ -19,6 +20,7 @@ export type { Provider };
     UsersService,
     SigningKeysService,
     RevocationsService,
+    TokenLifetimes,
     RevocationEventsPublisher,
     AuditService,
     AttemptLimits,

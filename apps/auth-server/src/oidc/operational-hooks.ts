@@ -8,7 +8,6 @@ import { auditRequestId } from '../audit/request-id';
 import type { AuthServerConfig } from '../config/auth-server.config';
 import { abuseLimited, grantSourceReuse, tokensIssued, tokensRefused } from '../auth-metrics';
 import { HTML_SECURITY_HEADERS, page } from './html';
-import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import type { RevocationsService } from '../revocation/revocations.service';
 import { AlreadyConsumedError } from './typeorm-adapter';
 
@@ -207,9 +206,9 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
   });
 
   // A revoked grant (logout, refresh-token reuse, revocation of a refresh token) must kill the JWT access
-  // tokens it issued too; they live at most one access-token lifetime longer.
+  // tokens it issued too; record() keeps the entry as long as the longest access token ever issued.
   provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => {
-    track(deps.revocations.record('grant', grantId, Math.floor(Date.now() / 1000) + deps.config.accessTokenTtl + RETIREMENT_SKEW_SECONDS));
+    track(deps.revocations.record('grant', grantId));
   });
 }
 

@@ -5,6 +5,8 @@ import { RevocationEntity, type RevocationType } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
 import { AuditService } from '../audit/audit.service';
 import { RevocationEventsPublisher } from './revocation-events.publisher';
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
+import { TokenLifetimes } from './token-lifetimes.service';
 
 /** The claims of a verified access token that a revocation can touch. */
 export interface RevocableClaims {
@@ -27,11 +29,21 @@ export class RevocationsService {
     private readonly writes: WriteSerializer,
     private readonly events: RevocationEventsPublisher,
     private readonly audit: AuditService,
+    private readonly lifetimes: TokenLifetimes,
   ) {}
 
-  /** Records a revocation (the feed's next entry), then announces it on the broker if there is one. */
-  async record(type: RevocationType, value: string, exp: number): Promise<void> {
+  /**
+   * Records a revocation (the feed's next entry), then announces it on the broker if there is one. Its
+   * horizon is decided here, for every caller: a `jti` entry lives until that token's `exp` (required)
+   * plus the largest clock skew any verifier allows, since verifiers accept a token that long past its
+   * `exp`; a `grant`, `sub`, `client` or `kid` entry until the longest access token ever issued (not the
+   * current ACCESS_TOKEN_TTL) could still be accepted, or `tokenExp` plus the skew if that is later.
+   */
+  async record(type: RevocationType, value: string, tokenExp?: number): Promise<void> {
     const at = Math.floor(Date.now() / 1000);
+    if (type === 'jti' && typeof tokenExp !== 'number') throw new TypeError('a jti revocation needs the token exp');
+    const skewed = typeof tokenExp === 'number' ? tokenExp + MAX_CLOCK_TOLERANCE_SECONDS : 0;
+    const exp = type === 'jti' ? skewed : Math.max(skewed, await this.lifetimes.horizonFromNow(at));
     const inserted = await this.writes.write(() => this.revocations.insert({ type, value, at, exp }));
     const id = Number(inserted.identifiers[0]?.id);
     await this.events.publish({ id, type, value, at, exp });

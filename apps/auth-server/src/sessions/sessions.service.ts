@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { OidcPayloadEntity } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
-import { RETIREMENT_SKEW_SECONDS } from '../keys/signing-keys.service';
 import { RevocationsService } from '../revocation/revocations.service';
 
 /**
@@ -21,13 +19,12 @@ export class SessionsService {
     private readonly writes: WriteSerializer,
     private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
-    @Inject(AUTH_SERVER_CONFIG) private readonly config: AuthServerConfig,
   ) {}
 
   /** Force logout: every session, grant and refresh token of the user, and their access tokens everywhere. */
   async endUserSessions(subject: string, by: { requestId?: string; actor?: string } = {}): Promise<{ removed: number }> {
     const removed = await this.removeArtefacts('accountId', subject);
-    await this.revocations.record('sub', subject, this.revocationHorizon());
+    await this.revocations.record('sub', subject);
     await this.audit.record({ type: 'user.sessions_ended', outcome: 'success', subject, requestId: by.requestId, details: { removed, by: by.actor } });
     return { removed };
   }
@@ -35,7 +32,7 @@ export class SessionsService {
   /** Every grant and refresh token of the client, and every access token it holds, everywhere. */
   async revokeClientTokens(clientId: string, by: { requestId?: string; actor?: string } = {}): Promise<{ removed: number }> {
     const removed = await this.removeArtefacts('clientId', clientId);
-    await this.revocations.record('client', clientId, this.revocationHorizon());
+    await this.revocations.record('client', clientId);
     await this.audit.record({ type: 'client.tokens_revoked', outcome: 'success', clientId, requestId: by.requestId, details: { removed, by: by.actor } });
     return { removed };
   }
@@ -57,10 +54,5 @@ export class SessionsService {
       if (grantIds.length) removed += (await payloads.delete({ grantId: In(grantIds) })).affected ?? 0;
       return removed;
     });
-  }
-
-  /** Entries live as long as the longest access token they can touch. */
-  private revocationHorizon(): number {
-    return Math.floor(Date.now() / 1000) + this.config.accessTokenTtl + RETIREMENT_SKEW_SECONDS;
   }
 }

@@ -1,3 +1,5 @@
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '../security.options';
+
 /** One revocation, as the auth server's feed and events carry it (CONVENTIONS.md). */
 export interface RevocationEntry {
   type: 'jti' | 'grant' | 'sub' | 'client' | 'kid';
@@ -19,10 +21,22 @@ export interface RevocableToken {
 }
 
 /**
- * Revoked tokens, grants, subjects and clients, kept in memory until each entry's `exp`. Checked on
- * every request, including verified-cache hits; lookups are O(1).
+ * Revoked tokens, grants, subjects and clients, kept in memory until each entry's `exp` plus this
+ * verifier's clock tolerance: a verifier accepts a token until `exp` + tolerance (RFC 7519 §4.1.4's
+ * leeway), so it must refuse a revoked one exactly as long, and prunes only after that. Checked on every
+ * request, including verified-cache hits; lookups are O(1).
  */
 export class Denylist {
+  /**
+   * @param graceSeconds how long past an entry's `exp` it still refuses: the verifier's
+   * `clockToleranceSeconds` (the module passes it); by default the largest any verifier may allow.
+   */
+  constructor(private readonly graceSeconds: number = MAX_CLOCK_TOLERANCE_SECONDS) {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_CLOCK_TOLERANCE_SECONDS) {
+      throw new RangeError(`Denylist: graceSeconds must be an integer from 0 to ${MAX_CLOCK_TOLERANCE_SECONDS}`);
+    }
+  }
+
   private readonly entries = {
     jti: new Map<string, RevocationEntry>(),
     grant: new Map<string, RevocationEntry>(),
@@ -57,9 +71,9 @@ export class Denylist {
     return false;
   }
 
-  /** Drops entries past their `exp`. */
+  /** Drops entries no token they refuse can still be accepted for (past `exp` plus the grace). */
   prune(nowSeconds = Math.floor(Date.now() / 1000)): void {
-    for (const map of Object.values(this.entries)) for (const [key, entry] of map) if (entry.exp < nowSeconds) map.delete(key);
+    for (const map of Object.values(this.entries)) for (const [key, entry] of map) if (!this.live(entry, nowSeconds)) map.delete(key);
   }
 
   get size(): number {
@@ -67,6 +81,6 @@ export class Denylist {
   }
 
   private live(entry: RevocationEntry | undefined, now: number): boolean {
-    return entry !== undefined && entry.exp >= now;
+    return entry !== undefined && entry.exp + this.graceSeconds >= now;
   }
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPairSync } from 'node:crypto';
 import { TestIssuer } from '../testing';
 import { RemoteKeyStore } from './remote-key-store';
 
@@ -89,5 +90,55 @@ describe('RemoteKeyStore before its first successful load', () => {
     expect(keys.ready).toBe(false);
     issuer.available = true;
     await expect(keys.keyFor(issuer.kid)).resolves.toBeDefined();
+  });
+});
+
+describe('RemoteKeyStore and the algorithm a key was published for', () => {
+  const jwkOf = (type: 'ec' | 'rsa', extra: Record<string, unknown>, curve = 'P-256') => {
+    const { publicKey } = type === 'ec' ? generateKeyPairSync('ec', { namedCurve: curve }) : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { ...(publicKey.export({ format: 'jwk' }) as Record<string, unknown>), use: 'sig', ...extra };
+  };
+  /** An issuer serving exactly these JWKs (discovery, then JWKS). */
+  const serving = (jwks: Record<string, unknown>[]) =>
+    new RemoteKeyStore({
+      issuer: 'https://issuer.example',
+      authInternalUrl: 'https://issuer.example',
+      algorithms: ['ES256', 'ES384', 'RS256', 'PS256'],
+      refreshMinIntervalMs: 0,
+      fetch: (async (url: string) =>
+        new Response(JSON.stringify(url.endsWith('/jwks') ? { keys: jwks } : { issuer: 'https://issuer.example', jwks_uri: 'https://issuer.example/jwks' }), {
+          headers: { 'content-type': 'application/json' },
+        })) as typeof fetch,
+    });
+
+  // RFC 7517 §4.4 / RFC 8725 §3.1: a key published for one algorithm is used with that algorithm only.
+  it('refuses a token claiming another alg than the JWK names (an RS256 key never verifies PS256)', async () => {
+    const keys = serving([jwkOf('rsa', { kid: 'rsa', alg: 'RS256' })]);
+    await keys.start();
+    await expect(keys.keyFor('rsa', 'RS256')).resolves.toBeDefined();
+    await expect(keys.keyFor('rsa', 'PS256')).rejects.toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
+  });
+
+  it('without an alg in the JWK, allows only the algorithms its key type and curve can serve', async () => {
+    const keys = serving([jwkOf('ec', { kid: 'p256' }), jwkOf('ec', { kid: 'p384' }, 'P-384'), jwkOf('rsa', { kid: 'rsa' })]);
+    await keys.start();
+    await expect(keys.keyFor('p256', 'ES256')).resolves.toBeDefined();
+    await expect(keys.keyFor('p256', 'ES384')).rejects.toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
+    await expect(keys.keyFor('p256', 'RS256')).rejects.toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
+    await expect(keys.keyFor('p384', 'ES384')).resolves.toBeDefined();
+    await expect(keys.keyFor('p384', 'ES256')).rejects.toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
+    await expect(keys.keyFor('rsa', 'RS256')).resolves.toBeDefined();
+    await expect(keys.keyFor('rsa', 'PS256')).resolves.toBeDefined();
+    await expect(keys.keyFor('rsa', 'ES256')).rejects.toMatchObject({ code: 'ALGORITHM_NOT_ALLOWED' });
+  });
+
+  it('skips a JWK whose alg contradicts its key type or curve', async () => {
+    const keys = serving([
+      jwkOf('ec', { kid: 'wrong-curve', alg: 'ES256' }, 'P-384'),
+      jwkOf('rsa', { kid: 'rsa-as-ec', alg: 'ES256' }),
+      jwkOf('ec', { kid: 'good', alg: 'ES256' }),
+    ]);
+    await keys.start();
+    expect(keys.kids).toEqual(['good']);
   });
 });

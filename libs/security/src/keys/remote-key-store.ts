@@ -14,7 +14,30 @@ export interface RemoteKeyStoreOptions {
 
 interface CachedKey {
   key: KeyObject;
-  alg: string | undefined;
+  /** The algorithms this key may verify: its JWK's `alg`, or (without one) those its type and curve serve. */
+  algs: readonly string[];
+}
+
+/** Node's names of the JOSE curves P-256, P-384 and P-521, and the one algorithm each serves. */
+const EC_ALGS: Readonly<Record<string, string>> = { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' };
+const RSA_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
+
+/**
+ * What a public key can verify, by its type and curve (RFC 7518 §3.1). A JWK that names an `alg` is
+ * held to it (RFC 7517 §4.4, RFC 8725 §3.1: one key, one algorithm) and skipped when the alg
+ * contradicts the key (an ES256 JWK on P-384, an RSA JWK claiming ES256).
+ */
+function algorithmsFor(key: KeyObject, jwkAlg: unknown, accepted: readonly string[]): string[] {
+  const byType =
+    key.asymmetricKeyType === 'ec'
+      ? [EC_ALGS[String(key.asymmetricKeyDetails?.namedCurve)]].filter(Boolean)
+      : key.asymmetricKeyType === 'rsa'
+        ? RSA_ALGS
+        : key.asymmetricKeyType === 'rsa-pss'
+          ? RSA_ALGS.filter((alg) => alg.startsWith('PS'))
+          : [];
+  const allowed = typeof jwkAlg === 'string' ? byType.filter((alg) => alg === jwkAlg) : byType;
+  return allowed.filter((alg) => accepted.includes(alg));
 }
 
 /** Longest a request waits for the next allowed JWKS refresh when it brings an unknown kid. */
@@ -34,6 +57,7 @@ export class RemoteKeyStore {
   private loadedOnce = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly dropped = new Set<string>();
+  private readonly dropListeners: ((kid: string) => void)[] = [];
 
   constructor(private readonly options: RemoteKeyStoreOptions) {}
 
@@ -59,11 +83,24 @@ export class RemoteKeyStore {
     return [...this.keys.keys()];
   }
 
-  /** The key for a token's `kid`, refreshing once if it is unknown. */
-  async keyFor(kid: unknown): Promise<KeyObject> {
+  /** Whether `kid` is one of the issuer's current keys (O(1); the verified-token cache asks on every hit). */
+  trusts(kid: string): boolean {
+    return this.keys.has(kid);
+  }
+
+  /** Told of every key that stops being trusted: revoked (`dropKey`) or gone from the JWKS on a refresh. */
+  onKeyDropped(listener: (kid: string) => void): void {
+    this.dropListeners.push(listener);
+  }
+
+  /**
+   * The key for a token's `kid`, refreshing once if it is unknown. With the token header's `alg`, the
+   * key must have been published for that algorithm (or, without a JWK `alg`, serve it by type and curve).
+   */
+  async keyFor(kid: unknown, alg?: string): Promise<KeyObject> {
     if (typeof kid !== 'string' || !kid) throw new TokenVerificationError('KEY_UNKNOWN', 'token has no kid');
     const known = this.keys.get(kid);
-    if (known) return known.key;
+    if (known) return this.checked(known, alg);
     if (this.dropped.has(kid)) throw new TokenVerificationError('KEY_UNKNOWN', 'key was revoked');
     // A new kid right after a refresh is most likely a rotation that refresh just missed: wait for the
     // next allowed refresh (a short, bounded wait) rather than refuse a good token.
@@ -72,7 +109,7 @@ export class RemoteKeyStore {
     if (this.loadedOnce && !this.inFlight && wait > 0 && wait <= MAX_WAIT_FOR_REFRESH_MS) {
       await new Promise((resolve) => setTimeout(resolve, wait));
       const arrived = this.keys.get(kid);
-      if (arrived) return arrived.key;
+      if (arrived) return this.checked(arrived, alg);
     }
     // Until the first successful load there is nothing to protect and nothing to verify with: try
     // (single-flight) on every miss. Afterwards, unknown kids refresh at most once per interval.
@@ -80,14 +117,24 @@ export class RemoteKeyStore {
       await this.refresh().catch(() => undefined);
     }
     const refreshed = this.keys.get(kid);
-    if (refreshed) return refreshed.key;
+    if (refreshed) return this.checked(refreshed, alg);
     throw new TokenVerificationError(this.loadedOnce ? 'KEY_UNKNOWN' : 'KEYS_UNAVAILABLE', 'no such key');
   }
 
-  /** Forgets a key at once (emergency rollover): tokens it signed stop verifying here. */
+  /** Forgets a key at once (emergency rollover): tokens it signed stop verifying here, cached or not. */
   dropKey(kid: string): void {
     this.keys.delete(kid);
     this.dropped.add(kid);
+    this.notifyDropped(kid);
+  }
+
+  private checked(cached: CachedKey, alg: string | undefined): KeyObject {
+    if (alg !== undefined && !cached.algs.includes(alg)) throw new TokenVerificationError('ALGORITHM_NOT_ALLOWED', 'key is not published for this alg');
+    return cached.key;
+  }
+
+  private notifyDropped(kid: string): void {
+    for (const listener of this.dropListeners) listener(kid);
   }
 
   /** Fetches discovery and JWKS; concurrent callers share one request. */
@@ -115,12 +162,17 @@ export class RemoteKeyStore {
         // Symmetric or private material in a JWKS is a misconfiguration; never accept it as a verification key.
         if (jwk.kty === 'oct' || 'd' in jwk) continue;
         try {
-          next.set(kid, { key: createPublicKey({ key: jwk as never, format: 'jwk' }), alg: typeof jwk.alg === 'string' ? jwk.alg : undefined });
+          const key = createPublicKey({ key: jwk as never, format: 'jwk' });
+          const algs = algorithmsFor(key, jwk.alg, this.options.algorithms);
+          // A key that can verify none of the accepted algorithms (or contradicts its own alg) is useless.
+          if (algs.length) next.set(kid, { key, algs });
         } catch {
           // An unusable key is skipped; the others still work.
         }
       }
+      const previous = this.keys;
       this.keys = next;
+      for (const kid of previous.keys()) if (!next.has(kid)) this.notifyDropped(kid);
       this.loadedOnce = true;
       this.options.onRefresh?.('ok');
     } catch (error) {

@@ -75,6 +75,12 @@ export class TestIssuer {
     return { kid, privateKey };
   }
 
+  /** Withdraws a key added with `addKey` from the JWKS. */
+  removeKey(kid: string): void {
+    const index = this.extraKeys.findIndex((jwk) => jwk.kid === kid);
+    if (index >= 0) this.extraKeys.splice(index, 1);
+  }
+
   /** A valid RFC 9068 access token for `audience`, unless the options forge it. */
   mint(audience: string, options: MintOptions = {}): string {
     const now = Math.floor(Date.now() / 1000);

@@ -28,7 +28,7 @@ export class TokenVerifier {
     this.verifyOptions = jwtVerifyOptions(options);
   }
 
-  /** The principal of a cached, unrevoked, unexpired token; no crypto. */
+  /** The principal of a cached token whose key is still trusted, unrevoked, unexpired and young enough; no crypto. */
   cached(token: string): Principal | undefined {
     const principal = this.cache.get(token);
     if (principal) this.onOutcome?.('cache_hit');
@@ -40,7 +40,7 @@ export class TokenVerifier {
     if (hit) return hit;
     try {
       const header = inspectHeader(token, this.options);
-      const key = await this.keys.keyFor(header.kid);
+      const key = await this.keys.keyFor(header.kid, header.alg);
       let payload: Record<string, unknown>;
       try {
         payload = verifyJwt(token, key, this.verifyOptions) as Record<string, unknown>;

@@ -35,7 +35,7 @@ export class TrustlineJwtStrategy extends PassportStrategy(Strategy, TRUSTLINE_J
         try {
           const header = inspectHeader(rawJwtToken, options);
           request.trustlineKid = header.kid;
-          keys.keyFor(header.kid).then(
+          keys.keyFor(header.kid, header.alg).then(
             (key) => done(null, key),
             (error: unknown) => done(error),
           );
