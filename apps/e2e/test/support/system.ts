@@ -134,6 +134,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   }
 }
 
+/** Registers a client-credentials client the way an operator would (the auth server's CLI); returns its generated secret. */
+export function registerM2mClient(system: RunningSystem, clientId: string, audiences: string[], allowedScopes: string[]): string {
+  const registered = system.auth.run('cli.js', [
+    'clients:register',
+    JSON.stringify({ clientId, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences, allowedScopes }),
+  ]);
+  return String(registered.client_secret);
+}
+
 export interface Answer {
   status: number;
   headers: Headers;
