@@ -123,6 +123,19 @@ describe.each(transports)('customer details, accounts → cards over $transport'
     await expect(clientCredentialsToken(system.issuer, 'e2e-accounts-loans', AUDIENCES.accounts, DETAILS_SCOPES, secret)).rejects.toThrow('invalid_scope');
   });
 
+  it("never writes an app's credentials (client secret; NATS password, inside its NATS_URL) to a log line", () => {
+    const output = system.output();
+    expect(output).toContain('ready');
+    for (const app of ['auth-server', 'gateway', 'accounts', 'loans', 'cards']) {
+      const secrets = [
+        ...(app === 'auth-server' ? [] : [`${app === 'gateway' ? app : `${app}-service`}-secret`]),
+        ...(system.nats ? [decodeURIComponent(new URL(system.nats.urlFor(app)).password)] : []),
+      ];
+      for (const secret of secrets) expect(output, app).not.toContain(secret);
+    }
+    expect(Boolean(system.nats)).toBe(nats);
+  });
+
   it('answers 502, not 500, when a downstream is down, and recovers when it is back', async () => {
     await system.services.cards.halt();
     try {
