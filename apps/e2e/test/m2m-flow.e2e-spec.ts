@@ -136,6 +136,14 @@ describe.each(transports)('customer details, accounts → cards over $transport'
     expect(Boolean(system.nats)).toBe(nats);
   });
 
+  it('is ready everywhere, the broker check included (each app authenticated as its own NATS user)', async () => {
+    for (const running of [system.auth, system.gateway, ...Object.values(system.services)]) {
+      const ready = await call(running.url, 'GET', '/health/ready');
+      expect(ready.status, running.name).toBe(200);
+      if (nats && running !== system.auth) expect(JSON.stringify(ready.body), running.name).toContain('broker');
+    }
+  });
+
   it('answers 502, not 500, when a downstream is down, and recovers when it is back', async () => {
     await system.services.cards.halt();
     try {
