@@ -39,7 +39,8 @@ async function clientToken(resource, scope) {
 
 async function main() {
   step('machine to machine: demo-cli gets a token for accounts with client credentials (no user, no browser)');
-  const cliToken = await clientToken('urn:trustline:accounts', 'accounts:read');
+  // The details below hold loans and cards: demo-cli needs their read scopes on the accounts audience too.
+  const cliToken = await clientToken('urn:trustline:accounts', 'accounts:read loans:read cards:read');
   const me = await call(gateway, 'GET', '/api/accounts/me', cliToken);
   show('GET /api/accounts/me through the gateway', me.status, me.body);
   const loansRoute = await call(gateway, 'GET', '/api/loans/me', cliToken);

@@ -63,7 +63,8 @@ export function infraTopology(options) {
       out = out.replaceAll(`http://${app}:${composePort}`, `http://127.0.0.1:${ports[app]}`);
     }
     out = out.replaceAll(`tcp://cards:${compose.services.cards.environment.RPC_PORT}`, `tcp://127.0.0.1:${rpcPort}`);
-    out = out.replaceAll('nats://nats:4222', nats).replaceAll('redis://redis:6379', redis);
+    // Each app's NATS user stays in its URL (a local nats-server without authorization ignores it).
+    out = out.replace(/^nats:\/\/([^@/]*@)?nats:4222$/, (_match, credentials = '') => `nats://${credentials}${new URL(nats).host}`).replaceAll('redis://redis:6379', redis);
     if (name === 'DATABASE_URL') {
       const database = `${options.databasePrefix ?? ''}${new URL(value).pathname.slice(1)}`;
       databases.push(database);

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -245,11 +245,13 @@ export function natsServerBinary(): string | undefined {
  * server would answer each other's requests from the wrong database, so each file gets its own server
  * (the same software as the machine's). Undefined when nats-server is not installed.
  */
-export async function startNatsServer(): Promise<RunningNats | undefined> {
+export async function startNatsServer(options: { config?: string; env?: Record<string, string> } = {}): Promise<RunningNats | undefined> {
   const binary = natsServerBinary();
   if (!binary) return undefined;
   const port = await freePort();
-  const server = spawn(binary, ['-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // With a config file (deploy/nats/nats-server.conf): its users and permissions, on ports of our own.
+  const config = options.config ? ['-c', options.config, '-m', String(await freePort())] : [];
+  const server = spawn(binary, [...config, '-a', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, ...options.env } });
   children.add(server);
   server.once('exit', () => children.delete(server));
   let log = '';
@@ -276,4 +278,30 @@ export async function startNatsServer(): Promise<RunningNats | undefined> {
       await exited;
     },
   };
+}
+
+export interface DeploymentNats extends RunningNats {
+  /** The NATS_URL of one app, with its own user and demo password (as compose gives it). */
+  urlFor(app: string): string;
+}
+
+/**
+ * A private nats-server with the deployment's config file (deploy/nats/nats-server.conf: a user per app,
+ * per-service permissions) and the demo passwords of .env.example, as compose runs it.
+ */
+export async function startDeploymentNats(): Promise<DeploymentNats | undefined> {
+  const passwords = Object.fromEntries(
+    readFileSync(join(WORKSPACE, '.env.example'), 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('NATS_') && line.includes('_PASSWORD='))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+  const nats = await startNatsServer({ config: join(WORKSPACE, 'deploy/nats/nats-server.conf'), env: passwords });
+  if (!nats) return undefined;
+  const urlFor = (app: string) => {
+    const password = passwords[`NATS_${app.toUpperCase().replace(/-/g, '_')}_PASSWORD`];
+    if (!password) throw new Error(`no NATS user for ${app} in deploy/nats/nats-server.conf / .env.example`);
+    return nats.url.replace('nats://', `nats://${app}:${encodeURIComponent(password)}@`);
+  };
+  return { ...nats, urlFor };
 }

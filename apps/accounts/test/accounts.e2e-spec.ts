@@ -22,6 +22,9 @@ let limited: RunningProcess;
 let anonymous: RunningProcess;
 
 let readToken: string;
+/** What the customer details need: accounts:read and the read scopes of everything the answer holds. */
+const DETAILS_SCOPES = 'accounts:read loans:read cards:read';
+let detailsToken: string;
 let writeToken: string;
 let bankToken: { loans: string; cards: string };
 const users: Record<'alice' | 'bob' | 'admin', { token: string; sub: string }> = {} as never;
@@ -92,8 +95,10 @@ function registerClient(clientId: string, audiences: string[], allowedScopes: st
 }
 
 /** Logs a demo user in through the auth server's login page (authorization code + PKCE) for an accounts token. */
-async function login(username: string, password: string): Promise<{ token: string; sub: string }> {
-  const signedIn = await loginUser({ issuer: auth.issuer, redirectUri: REDIRECT_URI, username, password, resources: [AUDIENCE] });
+// loans:read and cards:read on the accounts audience by default: what the customer details need (the
+// portal is entitled to them on loans and cards, and the customer role allows them).
+async function login(username: string, password: string, scope = `openid profile offline_access ${DETAILS_SCOPES} accounts:write`): Promise<{ token: string; sub: string }> {
+  const signedIn = await loginUser({ issuer: auth.issuer, redirectUri: REDIRECT_URI, username, password, resources: [AUDIENCE], scope });
   const token = signedIn.accessTokens[AUDIENCE];
   return { token, sub: String(decodeJwt(token).payload.sub) };
 }
@@ -120,6 +125,7 @@ beforeAll(async () => {
   ]);
 
   readToken = await clientCredentialsToken(auth.issuer, 'demo-cli', AUDIENCE, 'accounts:read');
+  detailsToken = await clientCredentialsToken(auth.issuer, 'demo-cli', AUDIENCE, DETAILS_SCOPES);
   writeToken = await clientCredentialsToken(auth.issuer, 'accounts-writer', AUDIENCE, 'accounts:read accounts:write', writerSecret);
   bankToken = {
     loans: await clientCredentialsToken(auth.issuer, 'bank-seeder', LOANS, 'loans:read loans:write', bankSecret),
@@ -410,19 +416,29 @@ describe('customer details', () => {
     expect(JSON.stringify(answer.body)).not.toContain('loans');
   });
 
-  it('lets an admin and a client with accounts:read read any customer', async () => {
-    for (const token of [users.admin.token, readToken]) {
+  it('lets an admin and a client with accounts:read, loans:read and cards:read read any customer', async () => {
+    for (const token of [users.admin.token, detailsToken]) {
       const answer = await details(users.bob.sub, token);
       expect(answer.status).toBe(200);
       expect(answer.body.loans.map((loan) => loan.amount)).toEqual([90_000]);
       expect(answer.body.cards.map((card) => card.limit)).toEqual([9_000]);
       expect(answer.body.accounts.every((account) => account.customerId === users.bob.sub)).toBe(true);
     }
-    expect((await details(customer(), readToken)).body).toMatchObject({ accounts: [], loans: [], cards: [] });
+    expect((await details(customer(), detailsToken)).body).toMatchObject({ accounts: [], loans: [], cards: [] });
+  });
+
+  it('refuses the details to a token without loans:read and cards:read (403 insufficient_scope, RFC 6750 §3.1)', async () => {
+    const accountsOnlyUser = await login('alice', 'alice-demo-password', 'openid accounts:read');
+    for (const token of [readToken, accountsOnlyUser.token]) {
+      const answer = await details(users.alice.sub, token);
+      expect(answer.status).toBe(403);
+      expect(answer.headers.get('www-authenticate')).toBe(`Bearer error="insufficient_scope", scope="${DETAILS_SCOPES}"`);
+      expect(JSON.stringify(answer.body)).not.toContain('loans":');
+    }
   });
 
   it('refuses a malformed customer id with 400', async () => {
-    for (const bad of ['a b', '../alice', 'x'.repeat(129)]) expect((await details(bad, readToken)).status, bad).toBe(400);
+    for (const bad of ['a b', '../alice', 'x'.repeat(129)]) expect((await details(bad, detailsToken)).status, bad).toBe(400);
   });
 
   it('answers 502, never 500, when its M2M client lacks cards:read', async () => {

@@ -131,8 +131,8 @@ export async function measure({ settings, layout, log }) {
       ];
       if (created.some((response) => response.status !== 201)) throw new Error(`seeding the customer failed: ${created.map((response) => response.status).join(', ')}`);
     }
-    // The caller: a machine client with accounts:read (clients may name any customer).
-    const callerToken = await clientToken(system.issuer, 'demo-cli', 'demo-cli-secret', 'urn:trustline:accounts', 'accounts:read');
+    // The caller: a machine client (clients may name any customer) with the read scopes of all the details hold.
+    const callerToken = await clientToken(system.issuer, 'demo-cli', 'demo-cli-secret', 'urn:trustline:accounts', 'accounts:read loans:read cards:read');
     const detailsPath = `/api/accounts/customers/${encodeURIComponent(customer)}/details`;
 
     // Cold cache, through the service: accounts has never called loans or cards yet.

@@ -1,4 +1,5 @@
 import { type NatsOptions, Transport } from '@nestjs/microservices';
+import { natsConnectionOptions } from '@trustline/security';
 import { createService, refuseDemoSecretInProduction, runService, startService } from '@trustline/service-runtime';
 import { CardsAppModule } from './app.module';
 import { loadCardsEnv } from './cards.env';
@@ -19,7 +20,7 @@ runService('cards', async () => {
     // guard checks the token on both: envelope on TCP, message headers on NATS.
     microservice: [
       { transport: Transport.TCP, options: { host: env.HOST, port: env.RPC_PORT } },
-      ...(env.NATS_URL ? [{ transport: Transport.NATS, options: { servers: [env.NATS_URL], queue: 'cards' } } satisfies NatsOptions] : []),
+      ...(env.NATS_URL ? [{ transport: Transport.NATS, options: { ...natsConnectionOptions(env.NATS_URL), queue: 'cards' } } satisfies NatsOptions] : []),
     ],
   });
   await startService(app, 'cards', env.PORT, env.HOST, env.METRICS_PORT);

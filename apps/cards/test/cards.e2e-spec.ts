@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { ClientProxyFactory, NatsRecordBuilder, Transport, type ClientProxy } from '@nestjs/microservices';
 import { headers as natsHeaders } from 'nats';
 import { rpcEnvelope } from '@trustline/security';
@@ -18,6 +19,7 @@ import {
 const AUDIENCE = 'urn:trustline:cards';
 
 let auth: RunningProcess & { issuer: string };
+let rpcPort: number;
 let cards: RunningProcess;
 let rpc: ClientProxy;
 let nats: RunningNats | undefined;
@@ -77,7 +79,7 @@ beforeAll(async () => {
       allowedScopes: ['cards:read', 'cards:write'],
     }),
   ]);
-  const rpcPort = await freePort();
+  rpcPort = await freePort();
   // Where nats-server is installed (this machine, CI), cards answers on NATS too.
   nats = await startNatsServer();
   cards = await startApp({ name: 'cards', env: { ISSUER_URL: auth.issuer, RPC_PORT: String(rpcPort), ...(nats ? { NATS_URL: nats.url } : {}) } });
@@ -295,6 +297,60 @@ describe('the cards.by-customer message (TCP)', () => {
     for (const data of [{}, { customerId: 'a b' }, { customerId: 7 }, { customerId: 'x', extra: true }]) {
       await expect(byCustomer(rpcEnvelope(`Bearer ${readToken}`, data)), JSON.stringify(data)).rejects.toMatchObject({ status: 400, error: 'invalid_request' });
     }
+  });
+});
+
+/** Sends raw bytes to the TCP transport; resolves with how the server ended the connection, or 'open' after `waitMs`. */
+function rawFrame(chunks: string[], waitMs: number): Promise<{ ended: 'closed' | 'open'; received: string }> {
+  return new Promise((resolve) => {
+    const socket = connect(rpcPort, '127.0.0.1');
+    let received = '';
+    let done = false;
+    const finish = (ended: 'closed' | 'open') => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ ended, received });
+    };
+    const timer = setTimeout(() => finish('open'), waitMs);
+    socket.on('data', (chunk) => (received += String(chunk)));
+    socket.on('end', () => finish('closed'));
+    socket.on('close', () => finish('closed'));
+    // A reset while we are still writing is the server closing on us as well.
+    socket.on('error', () => finish('closed'));
+    socket.on('connect', () => {
+      for (const chunk of chunks) if (!socket.destroyed) socket.write(chunk);
+    });
+  });
+}
+
+describe('the TCP transport, before any token check', () => {
+  it('closes a connection whose frame exceeds the frame limit (tens of KiB, not 128 M characters), and keeps answering', async () => {
+    // A length prefix of ~1 GB, then 1 MiB of payload: far below Nest's default buffer, far above ours.
+    const oversized = await rawFrame(['999999999#', ...Array.from({ length: 16 }, () => 'x'.repeat(64 * 1024))], 3_000);
+    expect(oversized.ended).toBe('closed');
+    expect(oversized.received).toBe('');
+    // One peer's bad frame costs only its own connection: the process is up and answers the next message.
+    expect((await fetch(`${cards.url}/health/live`)).status).toBe(200);
+    expect(await byCustomer(rpcEnvelope(`Bearer ${readToken}`, { customerId: customer() }))).toEqual([]);
+    const metrics = await fetch(cards.metricsUrl()).then((response) => response.text());
+    expect(metrics).toMatch(/trustline_rpc_frames_refused_total\{reason="frame_too_large"\} [1-9]/);
+  });
+
+  it('closes a connection on a malformed frame without writing its content to the log', async () => {
+    const marker = `Bearer leaked-${randomUUID()}`;
+    const garbage = `{"pattern":"cards.by-customer","data":{"authorization":"${marker}"`;
+    const malformed = await rawFrame([`${garbage.length}#${garbage}`], 3_000);
+    expect(malformed.ended).toBe('closed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(cards.output()).not.toContain(marker);
+    expect(cards.output()).not.toContain('leaked-');
+    // Refused by reason, counted, and logged without the frame.
+    expect(cards.output()).toContain('rpc connection closed before any token check: malformed_frame');
+    const metrics = await fetch(cards.metricsUrl()).then((response) => response.text());
+    expect(metrics).toMatch(/trustline_rpc_frames_refused_total\{reason="malformed_frame"\} [1-9]/);
+    expect(await byCustomer(rpcEnvelope(`Bearer ${readToken}`, { customerId: customer() }))).toEqual([]);
   });
 });
 

@@ -20,7 +20,7 @@ const scrape = async (url: string) => {
 
 describe('metrics', () => {
   it('count requests per route pattern, verifications by outcome, JWKS refreshes, M2M token cache use and tokens issued', async () => {
-    const token = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.accounts, 'accounts:read');
+    const token = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.accounts, 'accounts:read loans:read cards:read');
     for (let i = 0; i < 3; i += 1) expect((await call(system.gateway.url, 'GET', '/api/accounts/customers/someone/details', token)).status).toBe(200);
     expect((await call(system.gateway.url, 'GET', '/api/accounts/me', 'not.a.token')).status).toBe(401);
 

@@ -47,7 +47,7 @@ describe('the auth server stopped', () => {
 describe('a service stopped', () => {
   it('gets a fast 503 from the gateway, a 502 from customer details, and everything recovers when it is back', async () => {
     const loansToken = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.loans, 'loans:read');
-    const accountsToken = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.accounts, 'accounts:read');
+    const accountsToken = await clientCredentialsToken(system.issuer, 'demo-cli', AUDIENCES.accounts, 'accounts:read loans:read cards:read');
     await system.services.loans.halt();
     try {
       const down = await call(system.gateway.url, 'GET', '/api/loans/me', loansToken);

@@ -9,6 +9,7 @@ export { RemoteKeyStore } from './keys/remote-key-store';
 export { Denylist, type RevocationEntry } from './denylist/denylist';
 export { RevocationFeed } from './denylist/revocation-feed';
 export { RevocationEvents, REVOCATION_SUBJECT } from './denylist/revocation-events';
+export { natsConnectionOptions, redactedNatsUrl } from './nats-module';
 export { TokenVerificationError, type TokenErrorCode, InvalidTokenException, InsufficientScopeException } from './errors';
 export { ClientCredentialsTokenClient, TokenRequestError, type ClientCredentialsOptions } from './m2m/client-credentials-token-client';
 export { m2mFetch, m2mSend, type M2mTarget, type M2mMessageOptions } from './m2m/m2m-calls';

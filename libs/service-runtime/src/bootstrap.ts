@@ -10,6 +10,7 @@ import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
 import { originForm, refuseMalformedRequests, strictQueryString } from './request-checks';
 import { requestIdFrom, traceIdFrom } from './request-id';
+import { boundedRpcTransport } from './rpc-framing';
 
 export interface ServiceBootstrapOptions {
   name: string;
@@ -17,7 +18,7 @@ export interface ServiceBootstrapOptions {
   logLevel: string;
   /** JSON body limit in bytes (default 16 KiB): requests beyond it get 413 and change nothing. */
   bodyLimit?: number;
-  /** @nestjs/microservices transports served beside HTTP (guards apply: inheritAppConfig). */
+  /** @nestjs/microservices transports served beside HTTP (guards apply: inheritAppConfig); TCP ones get small frame limits (rpc-framing.ts). */
   microservice?: MicroserviceOptions | MicroserviceOptions[];
   openApi?: { title: string; description: string };
   /** Nest's JSON/urlencoded body parsers (default true); a proxy that streams bodies turns them off. */
@@ -69,7 +70,7 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
     SwaggerModule.setup('docs', app, document, { ui: false, raw: ['json'], jsonDocumentUrl: 'docs/openapi.json' });
   }
   const transports = options.microservice === undefined ? [] : Array.isArray(options.microservice) ? options.microservice : [options.microservice];
-  for (const transport of transports) app.connectMicroservice(transport, { inheritAppConfig: true });
+  for (const transport of transports) app.connectMicroservice(boundedRpcTransport(transport), { inheritAppConfig: true });
   return app;
 }
 

@@ -1,7 +1,7 @@
 import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Optional } from '@nestjs/common';
 import { Transport } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, MicroserviceHealthIndicator, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public, RemoteKeyStore } from '@trustline/security';
+import { natsConnectionOptions, Public, RemoteKeyStore } from '@trustline/security';
 
 export interface ServiceHealthOptions {
   /** Ping the service's database (TypeORM). */
@@ -54,11 +54,12 @@ export class HealthController {
   @HealthCheck()
   ready() {
     const { database, signingKeys, microservices, options } = this;
+    const natsUrl = options.natsUrl;
     return this.health.check([
       ...(options.database && database ? [() => database.pingCheck('database', { timeout: 1_500 })] : []),
       ...(options.keys && signingKeys ? [() => signingKeys.check('signing_keys')] : []),
-      ...(options.natsUrl && microservices
-        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: { servers: [options.natsUrl] } as never, timeout: 1_500 })]
+      ...(natsUrl && microservices
+        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: natsConnectionOptions(natsUrl) as never, timeout: 1_500 })]
         : []),
     ]);
   }

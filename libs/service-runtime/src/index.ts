@@ -23,4 +23,5 @@ export { IDEMPOTENCY_KEY_HEADER, parseIdempotencyKey, IdempotencyKey } from './d
 export { minorUnitsColumn, epochMillisColumn, isUniqueViolation } from './columns';
 export { requestIdFrom } from './request-id';
 export { updateAtVersion, insertOrReplayWinner, deleteWhere } from './domain/versioned-writes';
+export { boundedRpcTransport, DEFAULT_RPC_MAX_FRAME_CHARS, DEFAULT_RPC_INCOMPLETE_FRAME_MS, DEFAULT_RPC_MAX_SEND_BUFFER_BYTES } from './rpc-framing';
 export { metricsRegistry, securityMetrics, instrumentHttp, startMetricsServer } from './metrics';

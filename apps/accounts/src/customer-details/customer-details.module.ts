@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { natsConnectionOptions } from '@trustline/security';
 import { AccountsModule } from '../accounts/accounts.module';
 import { CardsClient } from './cards.client';
 import { CARDS_RPC_CLIENT, CUSTOMER_DETAILS_OPTIONS, type CustomerDetailsOptions } from './customer-details.options';
@@ -25,7 +26,7 @@ export class CustomerDetailsModule {
           // Lazy: the proxy connects on the first call, so accounts starts (and serves everything else) while cards is down.
           useFactory: () =>
             options.cards.transport === 'nats'
-              ? ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [options.cards.url] } })
+              ? ClientProxyFactory.create({ transport: Transport.NATS, options: natsConnectionOptions(options.cards.url) })
               : ClientProxyFactory.create({ transport: Transport.TCP, options: { host: options.cards.host, port: options.cards.port } }),
         },
         LoansClient,

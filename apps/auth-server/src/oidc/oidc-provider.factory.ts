@@ -13,7 +13,7 @@ import type { UsersService } from '../users/users.service';
 import { escapeHtml, HTML_SECURITY_HEADERS, htmlSecurityHeaders, page } from './html';
 import { jwtTokenEndpoints, mayIntrospect } from './jwt-token-endpoints';
 import { installOperationalHooks } from './operational-hooks';
-import { isKnownResource, OIDC_SCOPES, RESOURCE_SERVERS } from './resources';
+import { clientMayHold, isKnownResource, OIDC_SCOPES, scopesOfResource } from './resources';
 import { TypeOrmOidcAdapter } from './typeorm-adapter';
 
 export interface OidcProviderDependencies {
@@ -43,6 +43,11 @@ export function deriveSecret(secret: string, purpose: string): string {
 export type EngineClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 const audiencesOf = (client: EngineClient) => (client['trustline_audiences'] as string[] | undefined) ?? [];
 const allowedScopesOf = (client: EngineClient) => new Set((client['trustline_allowed_scopes'] as string[] | undefined) ?? []);
+/** The scopes of `resource` this client may hold (delegated ones only with their owner's audience). */
+const clientScopesOn = (client: EngineClient, resource: string) => {
+  const entitlements = { audiences: audiencesOf(client), scopes: allowedScopesOf(client) };
+  return scopesOfResource(resource).filter((scope) => clientMayHold(resource, scope, entitlements));
+};
 export const isFirstParty = (client: EngineClient) => client['trustline_first_party'] === true;
 
 const publicPart = ({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...rest }: Record<string, unknown>) => rest;
@@ -125,8 +130,7 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
           if (!isKnownResource(resource) || !audiencesOf(client).includes(resource)) {
             throw new errors.InvalidTarget('the client is not allowed this resource');
           }
-          const allowed = allowedScopesOf(client);
-          let scopes = RESOURCE_SERVERS[resource].filter((scope) => allowed.has(scope));
+          let scopes = clientScopesOn(client, resource);
           // A user's token carries what their roles allow *now*: a role or scope mapping changed at
           // runtime applies from the next token, refreshes included, not from the next login.
           const accountId = ctx.oidc.account?.accountId;
@@ -244,12 +248,12 @@ export async function buildGrant(provider: Provider, client: EngineClient, reque
   if (oidcScopes.length) grant.addOIDCScope(oidcScopes.join(' '));
   const user = await users.findById(accountId);
   const roleScopes = await users.scopesForRoles(user?.roles ?? []);
-  const clientScopes = allowedScopesOf(client);
   const resources = Array.isArray(request.resource) ? request.resource.map(String) : request.resource ? [String(request.resource)] : [];
   for (const resource of resources) {
     if (!isKnownResource(resource)) continue;
     // Only what was asked for: the engine also narrows each token to the scopes of the request.
-    const wanted = requested.filter((scope) => RESOURCE_SERVERS[resource].includes(scope));
+    const wanted = requested.filter((scope) => scopesOfResource(resource).includes(scope));
+    const clientScopes = new Set(clientScopesOn(client, resource));
     const granted = wanted.filter((scope) => clientScopes.has(scope) && roleScopes.has(scope));
     const refused = wanted.filter((scope) => !granted.includes(scope));
     if (granted.length) grant.addResourceScope(resource, granted.join(' '));

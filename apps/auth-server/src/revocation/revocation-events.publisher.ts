@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { REVOCATION_SUBJECT } from '@trustline/security';
+import { natsConnectionOptions, REVOCATION_SUBJECT } from '@trustline/security';
 import { lastValueFrom } from 'rxjs';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import type { RevocationType } from '../database/entities';
@@ -24,7 +24,7 @@ export class RevocationEventsPublisher implements OnApplicationShutdown {
   private readonly client: ClientProxy | undefined;
 
   constructor(@Inject(AUTH_SERVER_CONFIG) config: AuthServerConfig) {
-    this.client = config.natsUrl ? ClientProxyFactory.create({ transport: Transport.NATS, options: { servers: [config.natsUrl], name: 'auth-server' } }) : undefined;
+    this.client = config.natsUrl ? ClientProxyFactory.create({ transport: Transport.NATS, options: { ...natsConnectionOptions(config.natsUrl), name: 'auth-server' } }) : undefined;
   }
 
   async publish(event: RevocationEvent): Promise<void> {

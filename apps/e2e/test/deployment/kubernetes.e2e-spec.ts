@@ -91,10 +91,13 @@ describe('Kubernetes manifests', () => {
 
   it('keeps replicas stateless: revocations over NATS, rate limits and brute-force counters in Redis', () => {
     const config = named('ConfigMap', 'trustline-config').data ?? {};
-    expect(config.NATS_URL).toMatch(/^nats:\/\//);
+    expect(config.NATS_URL, 'NATS_URL carries credentials: never in the shared ConfigMap').toBeUndefined();
     expect(config.REDIS_URL).toMatch(/^redis:\/\//);
     const fromConfig = (app: string, key: string) => container(app).env.some((variable) => variable.name === key && variable.valueFrom?.configMapKeyRef?.key === key);
-    for (const app of APPS) expect(fromConfig(app, 'NATS_URL'), `${app} NATS_URL`).toBe(true);
+    // Each app its own NATS user (deploy/nats/nats-server.conf): the URL comes from the app's own Secret.
+    const fromOwnSecret = (app: string, key: string) =>
+      container(app).env.some((variable) => variable.name === key && variable.valueFrom?.secretKeyRef?.name === `trustline-${app}` && variable.valueFrom.secretKeyRef.key === key);
+    for (const app of APPS) expect(fromOwnSecret(app, 'NATS_URL'), `${app} NATS_URL`).toBe(true);
     for (const app of ['gateway', 'auth-server']) expect(fromConfig(app, 'REDIS_URL'), `${app} REDIS_URL`).toBe(true);
   });
 
@@ -116,8 +119,18 @@ describe('Kubernetes manifests', () => {
       }
     }
     const overlay = parse(readFileSync(join(OVERLAY, 'kustomization.yaml'), 'utf8')) as { secretGenerator: { name: string }[] };
-    expect(new Set(overlay.secretGenerator.map((secret) => secret.name))).toEqual(referenced);
+    // …and the broker's passwords (trustline-nats, the environment of the NATS server).
+    expect(new Set(overlay.secretGenerator.map((secret) => secret.name))).toEqual(new Set([...referenced, 'trustline-nats']));
     expect(readFileSync(join(OVERLAY, '.gitignore'), 'utf8')).toContain('secrets/*.env');
+  });
+
+  it("gives NATS compose's config file (a user per app, per-service permissions) as a ConfigMap", () => {
+    const overlay = parse(readFileSync(join(OVERLAY, 'kustomization.yaml'), 'utf8')) as { resources: string[] };
+    expect(overlay.resources).toContain('../../../nats');
+    const nats = parse(readFileSync(join(WORKSPACE, 'deploy/nats/kustomization.yaml'), 'utf8')) as { configMapGenerator: { name: string; files: string[] }[] };
+    expect(nats.configMapGenerator).toEqual([{ name: 'trustline-nats-config', files: ['nats-server.conf'] }]);
+    const conf = readFileSync(join(WORKSPACE, 'deploy/nats/nats-server.conf'), 'utf8');
+    for (const app of APPS) expect(conf, app).toMatch(new RegExp(`user: ${app}\\n\\s+password: \\$NATS_${app.toUpperCase().replace(/-/g, '_')}_PASSWORD\\n`));
   });
 
   it('lets only the gateway and the auth server be reached from outside, and only callers reach callees', () => {

@@ -1,5 +1,5 @@
 import { infraTopology } from '../../../../tools/scripts/infra-topology.mjs';
-import { freePort, type RunningNats, type RunningProcess, startApp, startAuthServer, startNatsServer, WORKSPACE } from '../../../../tools/testing/processes';
+import { type DeploymentNats, freePort, type RunningProcess, startApp, startAuthServer, startDeploymentNats, WORKSPACE } from '../../../../tools/testing/processes';
 
 /**
  * Services added with `nx g @trustline/workspace:service <name>`: started like loans (their own
@@ -26,14 +26,15 @@ export interface RunningSystem {
   auth: RunningProcess;
   gateway: RunningProcess;
   services: Record<ServiceName, RunningProcess>;
-  nats?: RunningNats;
+  /** The broker as compose runs it: authentication, a user per app with its permissions. */
+  nats?: DeploymentNats;
   /** Every process's output, for "never logged" assertions. */
   output(): string;
   stop(): Promise<void>;
 }
 
 export interface SystemOptions {
-  /** Use NATS for accounts → cards (a private nats-server; needs it installed). Default: in the infra profile. */
+  /** Use NATS for accounts → cards and revocation announcements (a private nats-server with deploy/nats/nats-server.conf, each app its own user; needs it installed). Default: in the infra profile. */
   nats?: boolean;
   /** The verifiers' pull interval of the revocation feed (REVOCATION_POLL_MS; default 250 ms here). */
   revocationPollMs?: number;
@@ -54,7 +55,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
   };
   try {
     const wantNats = options.nats ?? process.env.TEST_PROFILE === 'infra';
-    const nats = wantNats ? await startNatsServer() : undefined;
+    const nats = wantNats ? await startDeploymentNats() : undefined;
     if (wantNats && !nats) throw new Error('nats-server is not installed');
     if (nats) started.push(nats);
     const gatewayPort = await freePort();
@@ -62,17 +63,29 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     const auth = await startAuthServer({
       ...compose['auth-server'],
       PUBLIC_GATEWAY_URL: publicGatewayUrl,
-      ...(nats ? { NATS_URL: nats.url } : {}),
+      ...(nats ? { NATS_URL: nats.urlFor('auth-server') } : {}),
       ...options.env?.['auth-server'],
     });
     started.push(auth);
-    const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: String(options.revocationPollMs ?? 250), ...(nats ? { NATS_URL: nats.url } : {}) };
+    const common = { ISSUER_URL: auth.issuer, REVOCATION_POLL_MS: String(options.revocationPollMs ?? 250) };
+    const natsFor = (app: string) => (nats ? { NATS_URL: nats.urlFor(app) } : {});
     const rpcPort = await freePort();
     const [loans, cards] = await Promise.all([
-      startApp({ name: 'loans', env: { ...compose.loans, ...common, CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans } }),
+      startApp({
+        name: 'loans',
+        env: { ...compose.loans, ...common, ...natsFor('loans'), CLIENT_ID: 'loans-service', CLIENT_SECRET: 'loans-service-secret', ...options.env?.loans },
+      }),
       startApp({
         name: 'cards',
-        env: { ...compose.cards, ...common, RPC_PORT: String(rpcPort), CLIENT_ID: 'cards-service', CLIENT_SECRET: 'cards-service-secret', ...options.env?.cards },
+        env: {
+          ...compose.cards,
+          ...common,
+          ...natsFor('cards'),
+          RPC_PORT: String(rpcPort),
+          CLIENT_ID: 'cards-service',
+          CLIENT_SECRET: 'cards-service-secret',
+          ...options.env?.cards,
+        },
       }),
     ]);
     started.push(loans, cards);
@@ -81,6 +94,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       env: {
         ...compose.accounts,
         ...common,
+        ...natsFor('accounts'),
         LOANS_URL: loans.url,
         CARDS_RPC_URL: `tcp://127.0.0.1:${rpcPort}`,
         CLIENT_ID: 'accounts-service',
@@ -91,7 +105,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     started.push(accounts);
     const generated = await Promise.all(
       GENERATED_SERVICES.map((name) =>
-        startApp({ name, env: { ...compose[name], ...common, CLIENT_ID: `${name}-service`, CLIENT_SECRET: `${name}-service-secret`, ...options.env?.[name] } }),
+        startApp({ name, env: { ...compose[name], ...common, ...natsFor(name), CLIENT_ID: `${name}-service`, CLIENT_SECRET: `${name}-service-secret`, ...options.env?.[name] } }),
       ),
     );
     started.push(...generated);
@@ -102,6 +116,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
       env: {
         ...compose.gateway,
         ...common,
+        ...natsFor('gateway'),
         PUBLIC_GATEWAY_URL: publicGatewayUrl,
         ACCOUNTS_URL: accounts.url,
         LOANS_URL: loans.url,
@@ -132,6 +147,15 @@ export async function startSystem(options: SystemOptions = {}): Promise<RunningS
     await stopAll();
     throw error;
   }
+}
+
+/** Registers a client-credentials client the way an operator would (the auth server's CLI); returns its generated secret. */
+export function registerM2mClient(system: RunningSystem, clientId: string, audiences: string[], allowedScopes: string[]): string {
+  const registered = system.auth.run('cli.js', [
+    'clients:register',
+    JSON.stringify({ clientId, tokenEndpointAuthMethod: 'client_secret_basic', grantTypes: ['client_credentials'], audiences, allowedScopes }),
+  ]);
+  return String(registered.client_secret);
 }
 
 export interface Answer {

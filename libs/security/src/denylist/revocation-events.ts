@@ -1,5 +1,5 @@
 import type { NatsConnection } from 'nats';
-import { natsModule } from '../nats-module';
+import { natsConnectionOptions, natsModule } from '../nats-module';
 import type { RevocationFeed } from './revocation-feed';
 
 /** The subject the auth server emits revocations on (CONVENTIONS.md). */
@@ -46,7 +46,7 @@ export class RevocationEvents {
     while (!this.stopped) {
       try {
         this.connection = await natsModule().connect({
-          servers: this.options.natsUrl,
+          ...natsConnectionOptions(this.options.natsUrl),
           name: this.options.name,
           reconnect: true,
           maxReconnectAttempts: -1,

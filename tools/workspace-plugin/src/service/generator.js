@@ -74,6 +74,7 @@ async function serviceGenerator(tree, options) {
       `      DATABASE_URL: postgres://trustline:\${POSTGRES_PASSWORD}@postgres:5432/trustline_${name}`,
       `      CLIENT_ID: ${name}-service`,
       `      CLIENT_SECRET: \${${upper}_CLIENT_SECRET:?set ${upper}_CLIENT_SECRET in .env}`,
+      `      NATS_URL: nats://${name}:\${NATS_${upper}_PASSWORD}@nats:4222`,
       `    depends_on:`,
       `      postgres: { condition: service_healthy }`,
       `      nats: { condition: service_healthy }`,
@@ -83,7 +84,25 @@ async function serviceGenerator(tree, options) {
     ].join('\n'),
   );
   const envExample = tree.read('.env.example', 'utf-8');
-  tree.write('.env.example', `${envExample.trimEnd()}\n${upper}_CLIENT_SECRET=${name}-service-secret\n`);
+  tree.write('.env.example', `${envExample.trimEnd()}\n${upper}_CLIENT_SECRET=${name}-service-secret\nNATS_${upper}_PASSWORD=trustline-demo-nats-${name}\n`);
+  // Its own NATS user: a verifier (revocations in, nothing out), like loans.
+  insertBefore(tree, 'docker-compose.yml', 'trustline-generator: nats-passwords', `      NATS_${upper}_PASSWORD: \${NATS_${upper}_PASSWORD:?set NATS_${upper}_PASSWORD in .env}\n`);
+  insertBefore(
+    tree,
+    'deploy/nats/nats-server.conf',
+    'trustline-generator: nats-users',
+    [
+      `    {`,
+      `      user: ${name}`,
+      `      password: $NATS_${upper}_PASSWORD`,
+      `      permissions: {`,
+      `        publish: { deny: [">"] }`,
+      `        subscribe: { allow: ["trustline.revocations"] }`,
+      `      }`,
+      `    }`,
+      '',
+    ].join('\n'),
+  );
   insertBefore(tree, 'deploy/postgres/init-databases.sql', 'trustline-generator: databases', `CREATE DATABASE trustline_${name};\n`);
   insertBefore(tree, 'deploy/k8s/base/kustomization.yaml', 'trustline-generator: k8s-resources', `  - ${name}.yaml\n`);
   // The Deployment, Service and autoscaler follow loans (the plainest service); only the gateway reaches it.
