@@ -8,6 +8,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
+import { exitCleanlyOnSignal } from './shutdown';
 import { requestIdFrom, traceIdFrom } from './request-id';
 
 export interface ServiceBootstrapOptions {
@@ -49,7 +50,7 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   instrumentHttp(app.getHttpAdapter().getInstance());
   await app.register(helmet as never, { contentSecurityPolicy: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
-  app.enableShutdownHooks();
+  exitCleanlyOnSignal(app);
   if (options.openApi) {
     const document = SwaggerModule.createDocument(
       app,
