@@ -206,7 +206,7 @@ async function main() {
     }
     log(`ready banner after ${Math.round((Date.now() - started) / 1000)} s`);
     checkBanner(output);
-    log('the banner lists auth-server, accounts, loans, cards, gateway and the portal');
+    log(`the banner lists auth-server, accounts, loans, cards, gateway and the portal:\n${output.slice(output.indexOf('Trustline is running')).trimEnd()}`);
 
     await runDemoOne(commands);
 
