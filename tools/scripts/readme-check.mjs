@@ -36,6 +36,7 @@ export function demoOneCommands(readme) {
   let comment;
   for (const line of block.split('\n')) {
     const { code, comment: lineComment } = splitComment(line);
+    if (!code.trim() && !pending) continue; // a blank line, or a comment on a line of its own
     if (lineComment !== undefined) comment = lineComment;
     const continued = /\\\s*$/.test(code);
     pending += `${code.replace(/\\\s*$/, '').trim()} `;
@@ -247,6 +248,12 @@ async function main() {
   } finally {
     if (running) killAll();
   }
+}
+
+if (process.argv[2] === '--list') {
+  // Prints the commands and the status each must answer, as parsed from README.md (no system needed).
+  for (const { command, comment } of demoOneCommands(readFileSync(join(root, 'README.md'), 'utf8'))) console.log(`${/^\s*(\d{3})\b/.exec(comment)?.[1] ?? '-'}  ${command}`);
+  process.exit(0);
 }
 
 main().then(
