@@ -49,7 +49,8 @@ describe('own data only', () => {
   it('creates her own account, loan and card, and bob can neither list nor read them', async () => {
     // Bob has his own (demo) rows: what he lists must stay exactly that.
     const bobsBefore: Record<string, unknown> = {};
-    for (const service of ['accounts', 'loans', 'cards']) bobsBefore[service] = (await call(system.gateway.url, 'GET', `/api/${service}`, bob.accessTokens[AUDIENCES[service]])).body;
+    for (const service of ['accounts', 'loans', 'cards'])
+      bobsBefore[service] = (await call(system.gateway.url, 'GET', `/api/${service}`, bob.accessTokens[AUDIENCES[service]])).body;
     const account = await call(system.gateway.url, 'POST', '/api/accounts', alice.accessTokens[AUDIENCES.accounts], { name: 'Everyday', currency: 'EUR', balance: 10_000 });
     expect(account.status).toBe(201);
     expect(account.body).toMatchObject({ customerId: alice.subject, balance: 10_000 });

@@ -91,7 +91,8 @@ async function signInAs(username: string) {
 const rowsOf = (table: string) => page.locator(`#${table} tbody tr`);
 
 /** Each row's cells as text, for one table. */
-const tableText = (table: string) => rowsOf(table).evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => (cell.textContent ?? '').replace(/\s/g, ' '))));
+const tableText = (table: string) =>
+  rowsOf(table).evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => (cell.textContent ?? '').replace(/\s/g, ' '))));
 
 describe('the portal', () => {
   it('shows alice the demo bank seeded for her on first sign-in: accounts, a loan and a card', async () => {
