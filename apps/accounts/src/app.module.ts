@@ -8,6 +8,7 @@ import { AccountsModule } from './accounts/accounts.module';
 import { type AccountsEnv, parseTcpUrl } from './accounts.env';
 import { CustomerDetailsModule } from './customer-details/customer-details.module';
 import { CreateAccounts1764300000000 } from './database/migrations/1764300000000-create-accounts';
+import { accountsDemoSeed } from './demo-seed';
 
 export const ACCOUNTS_AUDIENCE = 'urn:trustline:accounts';
 
@@ -37,6 +38,7 @@ export class AccountsAppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
+        accountsDemoSeed(env.NODE_ENV),
         AccountsModule,
         CustomerDetailsModule.forRoot({
           loansUrl: env.LOANS_URL,

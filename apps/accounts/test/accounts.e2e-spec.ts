@@ -381,8 +381,15 @@ describe('ownership', () => {
 describe('customer details', () => {
   let aliceLoans: string[];
   let aliceCards: string[];
+  // alice and bob start with the demo rows loans and cards seed for them: each list is those, then these.
+  const demoRows: Record<'alice' | 'bob', { loans: { id: string; amount: number }[]; cards: { id: string; limit: number }[] }> = {} as never;
 
   beforeAll(async () => {
+    for (const name of ['alice', 'bob'] as const) {
+      const list = async <T>(base: string, service: 'loans' | 'cards') =>
+        (await request<T[]>(base, 'GET', `/api/${service}?customerId=${users[name].sub}`, { token: bankToken[service] })).body;
+      demoRows[name] = { loans: await list(loans.url, 'loans'), cards: await list(cards.url, 'cards') };
+    }
     const seed = async (service: 'loans' | 'cards', customerId: string, amount: number) => {
       const base = service === 'loans' ? loans.url : cards.url;
       const body = service === 'loans' ? { customerId, amount, currency: 'EUR' } : { customerId, limit: amount, currency: 'EUR' };
@@ -390,8 +397,8 @@ describe('customer details', () => {
       expect(answer.status).toBe(201);
       return answer.body.id;
     };
-    aliceLoans = [await seed('loans', users.alice.sub, 50_000), await seed('loans', users.alice.sub, 7_000)];
-    aliceCards = [await seed('cards', users.alice.sub, 2_000)];
+    aliceLoans = [...demoRows.alice.loans.map((loan) => loan.id), await seed('loans', users.alice.sub, 50_000), await seed('loans', users.alice.sub, 7_000)];
+    aliceCards = [...demoRows.alice.cards.map((card) => card.id), await seed('cards', users.alice.sub, 2_000)];
     await seed('loans', users.bob.sub, 90_000);
     await seed('cards', users.bob.sub, 9_000);
   });
@@ -403,7 +410,7 @@ describe('customer details', () => {
     expect(answer.body.accounts.length).toBeGreaterThan(0);
     expect(answer.body.loans.map((loan) => loan.id)).toEqual(aliceLoans);
     expect(answer.body.cards.map((card) => card.id)).toEqual(aliceCards);
-    expect(answer.body.cards[0]).toMatchObject({ limit: 2_000, maskedNumber: expect.stringMatching(/^\*{4} \*{4} \*{4} \d{4}$/) });
+    expect(answer.body.cards.at(-1)).toMatchObject({ limit: 2_000, maskedNumber: expect.stringMatching(/^\*{4} \*{4} \*{4} \d{4}$/) });
     const owners = [...answer.body.accounts, ...answer.body.loans, ...answer.body.cards].map((entry) => entry.customerId);
     expect(new Set(owners)).toEqual(new Set([users.alice.sub]));
     expect(JSON.stringify(answer.body)).not.toContain(users.bob.sub);
@@ -420,8 +427,8 @@ describe('customer details', () => {
     for (const token of [users.admin.token, detailsToken]) {
       const answer = await details(users.bob.sub, token);
       expect(answer.status).toBe(200);
-      expect(answer.body.loans.map((loan) => loan.amount)).toEqual([90_000]);
-      expect(answer.body.cards.map((card) => card.limit)).toEqual([9_000]);
+      expect(answer.body.loans.map((loan) => loan.amount)).toEqual([...demoRows.bob.loans.map((loan) => loan.amount), 90_000]);
+      expect(answer.body.cards.map((card) => card.limit)).toEqual([...demoRows.bob.cards.map((card) => card.limit), 9_000]);
       expect(answer.body.accounts.every((account) => account.customerId === users.bob.sub)).toBe(true);
     }
     expect((await details(customer(), detailsToken)).body).toMatchObject({ accounts: [], loans: [], cards: [] });

@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AuthServerModule } from './app.module';
 import type { AuthServerConfig } from './config/auth-server.config';
 import { createLogger, PinoNestLogger } from '@trustline/security';
-import { instrumentHttp } from '@trustline/service-runtime';
+import { exitCleanlyOnSignal, instrumentHttp } from '@trustline/service-runtime';
 import { OidcProviderHost } from './oidc/oidc-provider.host';
 import { oidcRoutes } from './oidc/oidc-fastify.plugin';
 import { DemoSeedService } from './seed/demo-seed.service';
@@ -21,7 +21,7 @@ export async function createAuthServer(config: AuthServerConfig): Promise<NestFa
   // leftmost X-Forwarded-For.
   const adapter = new FastifyAdapter({ loggerInstance: logger, bodyLimit: BODY_LIMIT, trustProxy: config.trustProxyHops > 0 ? config.trustProxyHops : false });
   const app = await NestFactory.create<NestFastifyApplication>(AuthServerModule.forRoot(config), adapter, { logger: new PinoNestLogger(logger), bufferLogs: false });
-  app.enableShutdownHooks();
+  exitCleanlyOnSignal(app);
   instrumentHttp(app.getHttpAdapter().getInstance());
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   // Published passwords and secrets must not work in production: refuse to start until they are removed.

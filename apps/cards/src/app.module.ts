@@ -7,6 +7,7 @@ import { CreateCards1764200000000 } from './database/migrations/1764200000000-cr
 import { Card } from './cards/card.entity';
 import { CardsModule } from './cards/cards.module';
 import type { CardsEnv } from './cards.env';
+import { cardsDemoSeed } from './demo-seed';
 
 export const CARDS_AUDIENCE = 'urn:trustline:cards';
 
@@ -33,6 +34,7 @@ export class CardsAppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
+        cardsDemoSeed(env.NODE_ENV),
         CardsModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],

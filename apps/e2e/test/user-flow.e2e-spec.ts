@@ -47,6 +47,10 @@ describe('a signed-in user through the gateway', () => {
 
 describe('own data only', () => {
   it('creates her own account, loan and card, and bob can neither list nor read them', async () => {
+    // Bob has his own (demo) rows: what he lists must stay exactly that.
+    const bobsBefore: Record<string, unknown> = {};
+    for (const service of ['accounts', 'loans', 'cards'])
+      bobsBefore[service] = (await call(system.gateway.url, 'GET', `/api/${service}`, bob.accessTokens[AUDIENCES[service]])).body;
     const account = await call(system.gateway.url, 'POST', '/api/accounts', alice.accessTokens[AUDIENCES.accounts], { name: 'Everyday', currency: 'EUR', balance: 10_000 });
     expect(account.status).toBe(201);
     expect(account.body).toMatchObject({ customerId: alice.subject, balance: 10_000 });
@@ -60,7 +64,8 @@ describe('own data only', () => {
       const bobsToken = bob.accessTokens[AUDIENCES[service]];
       const listed = await call(system.gateway.url, 'GET', `/api/${service}`, bobsToken);
       expect(listed.status).toBe(200);
-      expect(listed.body).toEqual([]);
+      expect(listed.body).toEqual(bobsBefore[service]);
+      expect((listed.body as { customerId: string }[]).every((entry) => entry.customerId === bob.subject)).toBe(true);
       expect((await call(system.gateway.url, 'GET', `/api/${service}/${created[service].id}`, bobsToken)).status).toBe(404);
       expect((await call(system.gateway.url, 'GET', `/api/${service}?customerId=${alice.subject}`, bobsToken)).status).toBe(403);
       // ...while she still reads her own.

@@ -1,3 +1,4 @@
+/* global crypto, FormData */
 // The demo portal: a public OAuth client (`portal`) using authorization code + PKCE against the auth
 // server's login page, with oauth4webapi doing the protocol. CONVENTIONS.md: it asks for the three
 // service resources plus offline_access, then gets one access token per audience with the
@@ -141,6 +142,91 @@ async function load() {
   show('signed-in', `Up to date (${new Date().toLocaleTimeString()})`);
 }
 
+/** Money typed in major units ("12.50") as the integer minor units the services take. */
+const toMinor = (value) => Math.round(Number(value) * 100);
+/** A fresh Idempotency-Key per submission: a retried POST cannot open a second account. */
+const idempotencyKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+
+// The three creates, each a POST through the gateway with that service's own token (never another's).
+// Their forms are built here from one description (labels tied to their fields; Enter submits).
+const moneyField = (name, label, min) => ({ name, label, type: 'number', min, step: '0.01', inputMode: 'decimal', required: true });
+const CREATES = {
+  'open-account': {
+    service: 'accounts',
+    title: 'Open an account',
+    button: 'Open account',
+    done: 'Account opened.',
+    fields: [
+      { name: 'name', label: 'Name', type: 'text', required: true, maxLength: 64, autocomplete: 'off' },
+      { ...moneyField('balance', 'Opening balance', '0'), defaultValue: '0' },
+    ],
+    body: (form) => ({ name: form.get('name').trim(), currency: form.get('currency'), balance: toMinor(form.get('balance') || 0) }),
+  },
+  'take-loan': {
+    service: 'loans',
+    title: 'Take a loan',
+    button: 'Take loan',
+    done: 'Loan granted.',
+    fields: [moneyField('amount', 'Amount', '0.01')],
+    body: (form) => ({ amount: toMinor(form.get('amount')), currency: form.get('currency') }),
+  },
+  'order-card': {
+    service: 'cards',
+    title: 'Order a card',
+    button: 'Order card',
+    done: 'Card ordered.',
+    fields: [moneyField('limit', 'Credit limit', '0.01')],
+    body: (form) => ({ limit: toMinor(form.get('limit')), currency: form.get('currency') }),
+  },
+};
+const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF'];
+
+const element = (tag, properties = {}, ...children) => {
+  const node = Object.assign(document.createElement(tag), properties);
+  node.append(...children);
+  return node;
+};
+function buildForm(form, { title, button, fields }) {
+  const field = (id, label, control) => element('p', {}, element('label', { htmlFor: id, textContent: label }), control);
+  const currency = element('select', { id: `${form.id}-currency`, name: 'currency' }, ...CURRENCIES.map((code) => element('option', { value: code, textContent: code })));
+  const status = element('p', { className: 'form-status' });
+  status.setAttribute('role', 'status'); // announced politely when a create succeeds or is refused
+  form.setAttribute('aria-labelledby', `${form.id}-title`);
+  form.replaceChildren(
+    element('h3', { id: `${form.id}-title`, textContent: title }),
+    ...fields.map(({ label, ...input }) => field(`${form.id}-${input.name}`, label, element('input', { id: `${form.id}-${input.name}`, ...input }))),
+    field(currency.id, 'Currency', currency),
+    element('p', {}, element('button', { type: 'submit', textContent: button })),
+    status,
+  );
+}
+
+async function create(form, { service, done, body }) {
+  const status = form.querySelector('.form-status');
+  const submit = form.querySelector('button[type=submit]');
+  submit.disabled = true;
+  status.classList.remove('error');
+  status.textContent = 'Sending…';
+  try {
+    await session.refreshing;
+    const response = await fetch(`/api/${service}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session.tokens[service]}`, 'content-type': 'application/json', 'idempotency-key': idempotencyKey() },
+      body: JSON.stringify(body(new FormData(form))),
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error([answer.message ?? `${service} answered ${response.status}`].flat().join('; '));
+    form.reset();
+    await load();
+    status.textContent = done;
+  } catch (error) {
+    status.textContent = error.message;
+    status.classList.add('error');
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 function signedOut(error) {
   clearTimeout(session.timer);
   Object.assign(session, { tokens: {}, refreshToken: undefined, idToken: undefined });
@@ -166,6 +252,13 @@ async function signOut() {
 
 $('sign-in').addEventListener('click', () => signIn().catch(signedOut));
 $('sign-out').addEventListener('click', () => signOut().catch(signedOut));
+for (const [id, spec] of Object.entries(CREATES)) {
+  buildForm($(id), spec);
+  $(id).addEventListener('submit', (event) => {
+    event.preventDefault(); // sent by fetch with the token; the page itself never posts (form-action 'none')
+    void create(event.currentTarget, spec);
+  });
+}
 $('reload').addEventListener('click', () => load().catch((error) => show('signed-in', error.message, true)));
 
 try {

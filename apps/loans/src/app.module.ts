@@ -7,6 +7,7 @@ import { CreateLoans1764100000000 } from './database/migrations/1764100000000-cr
 import { Loan } from './loans/loan.entity';
 import { LoansModule } from './loans/loans.module';
 import type { LoansEnv } from './loans.env';
+import { loansDemoSeed } from './demo-seed';
 
 export const LOANS_AUDIENCE = 'urn:trustline:loans';
 
@@ -33,6 +34,7 @@ export class LoansAppModule {
           retryAttempts: 3,
           retryDelay: 1000,
         }),
+        loansDemoSeed(env.NODE_ENV),
         LoansModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: DomainErrorFilter }],

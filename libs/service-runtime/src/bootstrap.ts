@@ -9,6 +9,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import { instrumentHttp, startMetricsServer } from './metrics';
 import { originForm, refuseMalformedRequests, strictQueryString } from './request-checks';
+
+import { exitCleanlyOnSignal } from './shutdown';
 import { requestIdFrom, traceIdFrom } from './request-id';
 import { boundedRpcTransport } from './rpc-framing';
 
@@ -55,7 +57,7 @@ export async function createService(options: ServiceBootstrapOptions): Promise<N
   refuseMalformedRequests(app.getHttpAdapter().getInstance(), app.getHttpServer());
   await app.register(helmet as never, { contentSecurityPolicy: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true, stopAtFirstError: false }));
-  app.enableShutdownHooks();
+  exitCleanlyOnSignal(app);
   if (options.openApi) {
     const document = SwaggerModule.createDocument(
       app,

@@ -2,6 +2,8 @@
 export { createService, startService, runService, type ServiceBootstrapOptions } from './bootstrap';
 export { serviceDataSourceOptions, type ServiceDatabaseOptions } from './database';
 export { WriteSerializer } from './write-serializer';
+export { exitCleanlyOnSignal, type Closeable } from './shutdown';
+export { DEMO_CUSTOMERS, DemoSeedModule, demoRowBase, demoRowId, demoSeedEnabled, seedDemoRows, type DemoSeedOptions } from './demo-seed';
 export { ServiceHealthModule, HealthController, type ServiceHealthOptions } from './health.controller';
 export { baseServiceEnv, loadServiceEnv, refuseDemoSecretInProduction, ServiceConfigurationError } from './service-env';
 // The bank services' shared HTTP conventions: ownership, domain errors as JSON, versions and idempotency.

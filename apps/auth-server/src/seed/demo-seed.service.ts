@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DEMO_CUSTOMERS } from '@trustline/service-runtime';
 import { ClientsService, type ClientRegistration } from '../clients/clients.service';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 import { SERVICE_AUDIENCES, SERVICE_SCOPES } from '../oidc/resources';
 import { UsersService } from '../users/users.service';
 
+// alice's and bob's subject ids are fixed: the bank services seed their demo accounts, loans and cards
+// for exactly these customers (libs/service-runtime's demo seed).
 export const DEMO_USERS = [
-  { username: 'alice', password: 'alice-demo-password', roles: ['customer'], name: 'Alice' },
-  { username: 'bob', password: 'bob-demo-password', roles: ['customer'], name: 'Bob' },
+  { id: DEMO_CUSTOMERS.alice, username: 'alice', password: 'alice-demo-password', roles: ['customer'], name: 'Alice' },
+  { id: DEMO_CUSTOMERS.bob, username: 'bob', password: 'bob-demo-password', roles: ['customer'], name: 'Bob' },
   { username: 'admin', password: 'admin-demo-password', roles: ['admin'], name: 'Administrator' },
 ];
 

@@ -36,11 +36,11 @@ export class UsersService {
     return (await verifyPassword(user?.passwordHash, password)) ? user : null;
   }
 
-  async createIfAbsent(input: { username: string; password: string; roles: string[]; name?: string }): Promise<{ user: UserEntity; created: boolean }> {
+  async createIfAbsent(input: { id?: string; username: string; password: string; roles: string[]; name?: string }): Promise<{ user: UserEntity; created: boolean }> {
     const existing = await this.findByUsername(input.username);
     if (existing) return { user: existing, created: false };
     const user: UserEntity = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       username: input.username,
       passwordHash: await hashPassword(input.password),
       roles: input.roles,

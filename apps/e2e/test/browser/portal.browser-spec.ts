@@ -6,6 +6,7 @@ import { loginUser, type UserLogin } from '../../../../tools/testing/pkce-login.
 import { WORKSPACE } from '../../../../tools/testing/processes';
 import { AUDIENCES, call, type RunningSystem, SERVICES, startSystem } from '../support/system';
 import { refreshGrant } from '../support/tokens';
+import { DEMO_CUSTOMERS } from '@trustline/service-runtime';
 
 /**
  * The demo portal in a real browser (Debian's Chromium driven by playwright-core): sign-in with
@@ -89,7 +90,90 @@ async function signInAs(username: string) {
 
 const rowsOf = (table: string) => page.locator(`#${table} tbody tr`);
 
+/** Each row's cells as text, for one table. */
+const tableText = (table: string) =>
+  rowsOf(table).evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (cell) => (cell.textContent ?? '').replace(/\s/g, ' '))));
+
 describe('the portal', () => {
+  it('shows alice the demo bank seeded for her on first sign-in: accounts, a loan and a card', async () => {
+    await signInAs('alice');
+    expect(alice.subject).toBe(DEMO_CUSTOMERS.alice);
+    // The seeded rows come first (created before anything else), each as the services store it.
+    expect((await tableText('accounts')).slice(0, 2)).toEqual([
+      ['Everyday', 'EUR', '€2,543.10'],
+      ['Savings', 'EUR', '€12,000.00'],
+    ]);
+    expect((await tableText('loans'))[0]).toEqual(['EUR', '€15,000.00', '€3,250.00', '€11,750.00']);
+    expect((await tableText('cards'))[0]).toEqual(['**** **** **** 4242', 'EUR', '€3,000.00', '€489.90', '€2,510.10']);
+    // Bob's seeded rows are his: none of them shows here.
+    await expect(page.textContent('#accounts')).resolves.not.toContain('Current');
+    await expect(page.textContent('#cards')).resolves.not.toContain('1881');
+  });
+
+  it('opens an account, takes a loan and orders a card, from the keyboard, each appearing in her list', async () => {
+    const blocked: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) blocked.push(message.text());
+    });
+    const posts: { service: string; audience: unknown }[] = [];
+    page.on('request', (request) => {
+      const match = /\/api\/(accounts|loans|cards)$/.exec(new URL(request.url()).pathname);
+      const token = request.headers().authorization?.replace(/^Bearer /, '');
+      if (request.method() === 'POST' && match && token) posts.push({ service: match[1], audience: JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).aud });
+    });
+    await signInAs('alice');
+    const before = { accounts: await rowsOf('accounts').count(), loans: await rowsOf('loans').count(), cards: await rowsOf('cards').count() };
+
+    // Every field is reached by its label; Enter submits.
+    await page.getByLabel('Name').fill('Holiday fund');
+    await page.getByLabel('Opening balance').fill('250.75');
+    await page.locator('#open-account').getByLabel('Currency').selectOption('CHF');
+    await page.getByLabel('Opening balance').press('Enter');
+    await page.waitForSelector('#open-account .form-status:has-text("Account opened.")');
+    expect(await rowsOf('accounts').count()).toBe(before.accounts + 1);
+    expect((await tableText('accounts')).at(-1)).toEqual(['Holiday fund', 'CHF', 'CHF 250.75']);
+
+    await page.getByLabel('Amount').fill('1200');
+    await page.getByLabel('Amount').press('Enter');
+    await page.waitForSelector('#take-loan .form-status:has-text("Loan granted.")');
+    expect(await rowsOf('loans').count()).toBe(before.loans + 1);
+    expect((await tableText('loans')).at(-1)).toEqual(['EUR', '€1,200.00', '€0.00', '€1,200.00']);
+
+    await page.getByLabel('Credit limit').focus();
+    await page.keyboard.type('800');
+    await page.keyboard.press('Tab'); // to the currency
+    await page.keyboard.press('Tab'); // to the button
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#order-card .form-status:has-text("Card ordered.")');
+    expect(await rowsOf('cards').count()).toBe(before.cards + 1);
+    const card = (await tableText('cards')).at(-1)!;
+    expect(card[0]).toMatch(/^\*\*\*\* \*\*\*\* \*\*\*\* [0-9]{4}$/);
+    expect(card.slice(1)).toEqual(['EUR', '€800.00', '€0.00', '€800.00']);
+
+    // All hers, each sent with that service's own token, and nothing the CSP had to block.
+    for (const table of SERVICES) {
+      const owners = await rowsOf(table).evaluateAll((rows) => rows.map((row) => (row as HTMLElement).dataset.customerId));
+      expect(new Set(owners), table).toEqual(new Set([alice.subject]));
+    }
+    expect(posts).toEqual([
+      { service: 'accounts', audience: AUDIENCES.accounts },
+      { service: 'loans', audience: AUDIENCES.loans },
+      { service: 'cards', audience: AUDIENCES.cards },
+    ]);
+    expect(blocked).toEqual([]);
+  });
+
+  it('shows what a service refused next to the form, and creates nothing', async () => {
+    await signInAs('alice');
+    const accounts = await rowsOf('accounts').count();
+    await page.getByLabel('Name').fill('Too rich');
+    await page.getByLabel('Opening balance').fill('20000000000');
+    await page.getByRole('button', { name: 'Open account' }).click();
+    await page.waitForSelector('#open-account .form-status.error');
+    expect(await page.textContent('#open-account .form-status')).toContain('balance must not be greater than');
+    expect(await rowsOf('accounts').count()).toBe(accounts);
+  });
+
   it("signs alice in with code + PKCE and shows her own accounts, loans and cards, nobody else's", async () => {
     await signInAs('alice');
     expect(new URL(page.url()).pathname).toBe('/');

@@ -61,11 +61,16 @@ describe.runIf(process.env.TEST_PROFILE === 'infra')('the compose topology on th
 
   it('serves a signed-in user through the gateway, with customer details over HTTP and NATS', async () => {
     const token = alice.accessTokens[AUDIENCES.accounts];
+    const cardsOf = async () => {
+      const details = await call(app('gateway').url, 'GET', `/api/accounts/customers/${alice.subject}/details`, token);
+      expect(details.status).toBe(200);
+      return (details.body as { cards: { id: string }[] }).cards.map((card) => card.id);
+    };
+    const before = await cardsOf(); // her demo card(s)
     expect((await call(app('gateway').url, 'POST', '/api/accounts', token, { name: 'Infra', currency: 'EUR', balance: 100 })).status).toBe(201);
-    expect((await call(app('gateway').url, 'POST', '/api/cards', alice.accessTokens[AUDIENCES.cards], { limit: 500, currency: 'EUR' })).status).toBe(201);
-    const details = await call(app('gateway').url, 'GET', `/api/accounts/customers/${alice.subject}/details`, token);
-    expect(details.status).toBe(200);
-    expect((details.body as { cards: unknown[] }).cards).toHaveLength(1);
+    const card = await call(app('gateway').url, 'POST', '/api/cards', alice.accessTokens[AUDIENCES.cards], { limit: 500, currency: 'EUR' });
+    expect(card.status).toBe(201);
+    expect(await cardsOf()).toEqual([...before, (card.body as { id: string }).id]);
   });
 
   it('refuses forged and foreign tokens at every hop, and propagates a revocation over NATS', async () => {
