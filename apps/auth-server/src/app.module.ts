@@ -3,6 +3,7 @@ import { AdminController } from './admin/admin.controller';
 import { AdminKeysController } from './admin/admin-keys.controller';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from './config/auth-server.config';
 import { DatabaseModule } from './database/database.module';
+import { ExpiryPurge } from './database/expiry-purge.service';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
 import { DemoSeedService } from './seed/demo-seed.service';
@@ -29,7 +30,7 @@ export class AuthServerModule {
         SecurityModule.forRoot({ issuer: config.issuer, audience: AUTH_AUDIENCE, authInternalUrl: `http://127.0.0.1:${config.port}`, observer: securityMetrics }),
       ],
       controllers: [RevocationsController, AdminKeysController, AdminController],
-      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync],
+      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, LocalDenylistSync, ExpiryPurge],
       exports: [AUTH_SERVER_CONFIG],
     };
   }

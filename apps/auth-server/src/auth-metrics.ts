@@ -19,3 +19,11 @@ export const tokensRefused = new Counter({
 
 /** Logins by outcome (success, failure, blocked). */
 export const logins = new Counter({ name: 'trustline_logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'] as const, registers: [metricsRegistry] });
+
+/** Expired rows deleted by the scheduled purge, by table (revocations, oidc_payloads). */
+export const purgedRows = new Counter({
+  name: 'trustline_expired_rows_purged_total',
+  help: 'Expired rows deleted by the scheduled purge, by table',
+  labelNames: ['table'] as const,
+  registers: [metricsRegistry],
+});

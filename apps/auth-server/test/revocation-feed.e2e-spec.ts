@@ -36,7 +36,7 @@ describe('the revocation feed', () => {
     expect(page.cursor).toBeGreaterThan(start.cursor);
 
     const after = (await (await feed(reader, page.cursor)).json()) as { entries: unknown[]; cursor: number };
-    expect(after).toEqual({ entries: [], cursor: page.cursor });
+    expect(after).toEqual({ entries: [], cursor: page.cursor, more: false });
   });
 
   it('refuses callers without a token, with another audience, or without the scope', async () => {

@@ -55,6 +55,8 @@ const schema = z
     CLIENT_AUTH_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).max(10_000).default(10),
     CLIENT_AUTH_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(100),
     CLIENT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** How often expired revocations and engine rows (interactions, sessions, codes…) are deleted. */
+    PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     /** How often the signing-key table is checked for rotations made elsewhere (CLI, another replica). */
     KEY_RELOAD_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
   })
@@ -88,6 +90,7 @@ export interface AuthServerConfig {
   readonly logLevel: string;
   readonly trustProxy: boolean;
   readonly keyReloadMs: number;
+  readonly purgeIntervalSeconds: number;
   readonly natsUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
@@ -132,6 +135,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     logLevel: parsed.LOG_LEVEL,
     trustProxy: parsed.TRUST_PROXY === 'true',
     keyReloadMs: parsed.KEY_RELOAD_MS,
+    purgeIntervalSeconds: parsed.PURGE_INTERVAL_SECONDS,
     natsUrl: parsed.NATS_URL,
     redisUrl: parsed.REDIS_URL,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,

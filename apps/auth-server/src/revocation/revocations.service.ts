@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, MoreThan, Repository } from 'typeorm';
+import { LessThan, MoreThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { RevocationEntity, type RevocationType } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
 import { AuditService } from '../audit/audit.service';
 import { RevocationEventsPublisher } from './revocation-events.publisher';
+
+/** Rows per page of the revocation feed. */
+export const FEED_PAGE_SIZE = 1000;
 
 /** The claims of a verified access token that a revocation can touch. */
 export interface RevocableClaims {
@@ -63,13 +66,20 @@ export class RevocationsService {
     return false;
   }
 
-  /** Entries after a cursor, oldest first (the feed's page). */
-  async since(cursor: number, limit = 1000): Promise<RevocationEntity[]> {
-    return this.revocations.find({ where: { id: MoreThan(cursor) }, order: { id: 'ASC' }, take: limit });
+  /**
+   * Live entries after a cursor, oldest first (the feed's page). Expired rows are filtered here, in SQL,
+   * so a page is never empty while live entries follow it. On PostgreSQL ids commit out of order under
+   * concurrent writers: readers re-read a look-back window (LookbackCursor) rather than trust the cursor.
+   */
+  async since(cursor: number, limit = FEED_PAGE_SIZE): Promise<RevocationEntity[]> {
+    const now = Math.floor(Date.now() / 1000);
+    return this.revocations.find({ where: { id: MoreThan(cursor), exp: MoreThanOrEqual(now) }, order: { id: 'ASC' }, take: limit });
   }
 
-  async purgeExpired(): Promise<void> {
+  /** Deletes entries past their `exp` (the scheduled purge); returns how many. */
+  async purgeExpired(): Promise<number> {
     const now = Math.floor(Date.now() / 1000);
-    await this.writes.write(() => this.revocations.delete({ exp: LessThan(now) }));
+    const result = await this.writes.write(() => this.revocations.delete({ exp: LessThan(now) }));
+    return result.affected ?? 0;
   }
 }
