@@ -281,3 +281,43 @@ describe('RevocationFeed: readiness', () => {
     });
   }
 });
+
+async function eventually(probe: () => boolean, timeoutMs: number) {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+describe('RevocationFeed: polling while refused', () => {
+  it('backs off exponentially (so a cut-off client cannot trip the auth server limits by itself) and polls at its own pace again once let in', async () => {
+    const auth = controlledAuth();
+    let tokenRequests = 0;
+    const counting = (async (input: string | URL, init?: RequestInit) => {
+      if (new URL(String(input)).pathname === '/token') tokenRequests += 1;
+      return auth.fetchImpl(input, init);
+    }) as typeof fetch;
+    const tokens = new ClientCredentialsTokenClient({ issuer: AUTH, clientId: 'svc', clientSecret: 's', fetch: counting, attempts: 1 });
+    const { feed } = controlledFeed(auth, { pollMs: 20, fetch: counting, tokens, clock: Date.now });
+    await feed.catchUp();
+    auth.state.token = 401;
+    tokens.invalidate('urn:trustline:auth', ['revocations:read']);
+    const before = tokenRequests;
+    feed.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      // Every 20 ms would be ~35 requests; backing off 20, 40, 80, 160, 320 ms: about 5.
+      expect(tokenRequests - before).toBeGreaterThanOrEqual(3);
+      expect(tokenRequests - before).toBeLessThanOrEqual(7);
+      auth.state.token = 'ok';
+      expect(await eventually(() => feed.status().state === 'synced', 1_000)).toBe(true);
+      const pulls = auth.state.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(auth.state.requests.length - pulls).toBeGreaterThanOrEqual(5);
+    } finally {
+      feed.stop();
+    }
+  });
+});

@@ -56,6 +56,7 @@ const FEED_AUDIENCE = 'urn:trustline:auth';
 const FEED_SCOPE = ['revocations:read'];
 const TYPES = new Set(['jti', 'grant', 'sub', 'client', 'kid']);
 const MAX_PAGES = 10_000;
+const MAX_REFUSED_BACKOFF_MS = 30_000;
 
 /**
  * Pulls the auth server's revocation feed (`GET /revocations?since=<cursor>`) with this service's own
@@ -66,7 +67,7 @@ const MAX_PAGES = 10_000;
  * Failing pulls are told apart (CONVENTIONS.md, docs/security-model.md):
  * - refused (the token request or the feed answers 4xx, 429 included): someone cut this verifier off,
  *   so revocations may be happening that it cannot see. Logged, counted, and not ready after
- *   `refusedGraceMs`: fail closed.
+ *   `refusedGraceMs`: fail closed. It asks again less and less often (up to every 30 s).
  * - unreachable (no answer, or 5xx): nothing can be revoked while the auth server is down, so the
  *   tokens already issued keep verifying on the last state; logged, the staleness is a gauge, and not
  *   ready only past `maxStalenessMs`. When the auth server returns, the next pull reads every page.
@@ -84,6 +85,9 @@ export class RevocationFeed {
   private failure: { outcome: 'refused' | 'unreachable'; since: number; reason: string } | undefined;
   private refusedSince: number | undefined;
   private alarmed = false;
+  /** While refused, polls back off (a disabled client must not trip the auth server's limits by itself). */
+  private refusals = 0;
+  private nextPollAt = 0;
 
   constructor(private readonly options: RevocationFeedOptions) {
     this.clock = options.clock ?? Date.now;
@@ -173,6 +177,8 @@ export class RevocationFeed {
     this.failure = undefined;
     this.refusedSince = undefined;
     this.alarmed = false;
+    this.refusals = 0;
+    this.nextPollAt = 0;
     if (!this.syncedOnce) this.options.logger?.log(`revocation feed caught up (${applied} live entries)`);
     else if (previous)
       this.options.logger?.log(
@@ -188,7 +194,11 @@ export class RevocationFeed {
     const outcome = error instanceof FeedRefused ? 'refused' : 'unreachable';
     const reason = error instanceof Error ? describe(error) : 'unknown error';
     this.options.observer?.pull?.(outcome);
-    if (outcome === 'refused') this.refusedSince ??= now;
+    if (outcome === 'refused') {
+      this.refusedSince ??= now;
+      this.refusals += 1;
+      this.nextPollAt = now + Math.min(MAX_REFUSED_BACKOFF_MS, this.options.pollMs * 2 ** (this.refusals - 1));
+    }
     if (this.failure?.outcome !== outcome || this.failure.reason !== reason) {
       const stale = Math.round((now - (this.lastSyncAt ?? this.startedAt)) / 1000);
       if (outcome === 'refused') {
@@ -252,8 +262,8 @@ export class RevocationFeed {
   start(): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      // One poll at a time; a slow auth server never stacks requests.
-      if (!this.polling) void this.nudge();
+      // One poll at a time; a slow auth server never stacks requests; a refused one is asked less and less often.
+      if (!this.polling && this.clock() >= this.nextPollAt) void this.nudge();
       this.options.denylist.prune();
       this.check();
     }, this.options.pollMs);
