@@ -13,7 +13,7 @@ import { eventually } from './support/tokens';
  * applied. PostgreSQL only: SQLite has one writer and commits in id order (the deterministic proof of
  * the look-back is revocation-feed.spec.ts, with a store that commits out of order).
  */
-const TOKENS = 400;
+const TOKENS = 600;
 const PULLERS = 8;
 
 describe.runIf(process.env.TEST_PG_ADMIN_URL)('two auth server processes revoking at once on one PostgreSQL database', () => {
