@@ -1,8 +1,5 @@
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningAuthServer, startAuthServer } from './support/auth-server-process';
+import { type RunningAuthServer, serverSql, startAuthServer } from './support/auth-server-process';
 
 let server: RunningAuthServer;
 
@@ -14,25 +11,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** SQL against the server's own database: PostgreSQL in the infra profile, its SQLite file otherwise. */
-async function sql(text: string): Promise<Record<string, unknown>[]> {
-  if (server.env.DATABASE_URL) {
-    const client = new pg.Client({ connectionString: server.env.DATABASE_URL });
-    await client.connect();
-    try {
-      return (await client.query(text)).rows as Record<string, unknown>[];
-    } finally {
-      await client.end();
-    }
-  }
-  const database = new Database(join(String(server.env.DATA_DIR), 'auth-server.sqlite'), { timeout: 5_000 });
-  try {
-    const statement = database.prepare(text);
-    return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
-  } finally {
-    database.close();
-  }
-}
+const sql = (text: string) => serverSql(server, text);
 
 const until = async (probe: () => Promise<boolean>, timeoutMs = 10_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -46,7 +25,10 @@ const until = async (probe: () => Promise<boolean>, timeoutMs = 10_000) => {
 describe('the scheduled expiry purge', () => {
   it('deletes expired revocations, engine rows and interactions on its schedule, and nothing live', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await sql(`INSERT INTO revocations (type, value, at, exp) VALUES ('jti', 'purge-expired', ${now - 600}, ${now - 120}), ('jti', 'purge-live', ${now}, ${now + 3600})`);
+    // Kept until `exp` plus the largest skew a verifier allows (60 s): only the first is past that.
+    await sql(
+      `INSERT INTO revocations (type, value, at, exp) VALUES ('jti', 'purge-expired', ${now - 600}, ${now - 120}), ('jti', 'purge-in-skew', ${now - 600}, ${now - 10}), ('jti', 'purge-live', ${now}, ${now + 3600})`,
+    );
     await sql(
       `INSERT INTO oidc_payloads (model, id, payload, expires_at) VALUES ('Interaction', 'purge-old-interaction', '{}', ${now - 5}), ('Session', 'purge-old-session', '{}', ${now - 5}),` +
         ` ('Interaction', 'purge-live-interaction', '{}', ${now + 3600}), ('Grant', 'purge-no-expiry', '{}', NULL)`,
@@ -64,7 +46,7 @@ describe('the scheduled expiry purge', () => {
     const gone = await until(async () => (await sql("SELECT id FROM oidc_payloads WHERE id IN ('purge-old-interaction', 'purge-old-session')")).length === 0);
     expect(gone).toBe(true);
     expect(await until(async () => (await sql("SELECT id FROM revocations WHERE value = 'purge-expired'")).length === 0)).toBe(true);
-    expect((await sql("SELECT value FROM revocations WHERE value LIKE 'purge-%'")).map((row) => row.value)).toEqual(['purge-live']);
+    expect((await sql("SELECT value FROM revocations WHERE value LIKE 'purge-%' ORDER BY value")).map((row) => row.value)).toEqual(['purge-in-skew', 'purge-live']);
     expect((await sql("SELECT id FROM oidc_payloads WHERE id LIKE 'purge-%' ORDER BY id")).map((row) => row.id)).toEqual(['purge-live-interaction', 'purge-no-expiry']);
     expect((await sql("SELECT id FROM oidc_payloads WHERE model = 'Interaction' AND id NOT LIKE 'purge-%'")).length).toBe(1);
 

@@ -9,6 +9,13 @@ import { RevocationEventsPublisher } from './revocation-events.publisher';
 /** Rows per page of the revocation feed. */
 export const FEED_PAGE_SIZE = 1000;
 
+/**
+ * The largest clock skew any verifier may allow on `exp` (SecurityModule caps clockToleranceSeconds at
+ * 60): the feed keeps serving an entry, and the purge keeps its row, that long past its `exp`, so a new
+ * replica still learns of a revoked token that another verifier's clock would still accept.
+ */
+export const MAX_VERIFIER_SKEW_SECONDS = 60;
+
 /** The claims of a verified access token that a revocation can touch. */
 export interface RevocableClaims {
   jti?: unknown;
@@ -72,14 +79,14 @@ export class RevocationsService {
    * concurrent writers: readers re-read a look-back window (LookbackCursor) rather than trust the cursor.
    */
   async since(cursor: number, limit = FEED_PAGE_SIZE): Promise<RevocationEntity[]> {
-    const now = Math.floor(Date.now() / 1000);
-    return this.revocations.find({ where: { id: MoreThan(cursor), exp: MoreThanOrEqual(now) }, order: { id: 'ASC' }, take: limit });
+    const horizon = Math.floor(Date.now() / 1000) - MAX_VERIFIER_SKEW_SECONDS;
+    return this.revocations.find({ where: { id: MoreThan(cursor), exp: MoreThanOrEqual(horizon) }, order: { id: 'ASC' }, take: limit });
   }
 
-  /** Deletes entries past their `exp` (the scheduled purge); returns how many. */
+  /** Deletes entries past their `exp` and the largest verifier skew (the scheduled purge); returns how many. */
   async purgeExpired(): Promise<number> {
-    const now = Math.floor(Date.now() / 1000);
-    const result = await this.writes.write(() => this.revocations.delete({ exp: LessThan(now) }));
+    const horizon = Math.floor(Date.now() / 1000) - MAX_VERIFIER_SKEW_SECONDS;
+    const result = await this.writes.write(() => this.revocations.delete({ exp: LessThan(horizon) }));
     return result.affected ?? 0;
   }
 }

@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { type RunningProcess, startAuthServer as startShared } from '../../../../tools/testing/processes';
 
 export { basicAuth, decodeJwt, freePort } from '../../../../tools/testing/processes';
@@ -12,4 +15,24 @@ export interface RunningAuthServer extends RunningProcess {
 export async function startAuthServer(env: Record<string, string> = {}): Promise<RunningAuthServer> {
   const running = await startShared(env);
   return Object.assign(running, { cli: (args: string[], extra?: Record<string, string>) => running.run('cli.js', args, extra) });
+}
+
+/** SQL against a running server's own database: PostgreSQL in the infra profile, its SQLite file otherwise. */
+export async function serverSql(server: RunningProcess, text: string): Promise<Record<string, unknown>[]> {
+  if (server.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: server.env.DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  }
+  const database = new Database(join(String(server.env.DATA_DIR), 'auth-server.sqlite'), { timeout: 5_000 });
+  try {
+    const statement = database.prepare(text);
+    return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
+  } finally {
+    database.close();
+  }
 }
