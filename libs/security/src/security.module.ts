@@ -87,9 +87,6 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
         if (!raw.revocationFeed) return null;
         if (!tokens) throw new TypeError('SecurityModule: "revocationFeed" needs "m2m" credentials with revocations:read');
         const { pollMs, maxStalenessSeconds, refusedGraceMs, lookbackMs } = raw.revocationFeed;
-        if (maxStalenessSeconds !== undefined && (!Number.isInteger(maxStalenessSeconds) || maxStalenessSeconds < 1)) {
-          throw new TypeError('SecurityModule: "revocationFeed.maxStalenessSeconds" must be an integer ≥ 1');
-        }
         const logger = new Logger('RevocationFeed');
         return new RevocationFeed({
           authInternalUrl: options.authInternalUrl,

@@ -101,6 +101,13 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
     if (!Number.isInteger(resolved) || resolved < min) throw new TypeError(`SecurityModule: "${name}" must be an integer ≥ ${min}`);
     return resolved;
   };
+  if (options.revocationFeed) {
+    const { pollMs, maxStalenessSeconds, refusedGraceMs, lookbackMs } = options.revocationFeed;
+    positive('revocationFeed.pollMs', pollMs, 1000, 1);
+    positive('revocationFeed.maxStalenessSeconds', maxStalenessSeconds, 300, 1);
+    positive('revocationFeed.refusedGraceMs', refusedGraceMs, 1000, 1);
+    positive('revocationFeed.lookbackMs', lookbackMs, 10_000, 0);
+  }
   return {
     issuer,
     audiences,
