@@ -31,7 +31,7 @@ export class AccountsAppModule {
           authInternalUrl: env.AUTH_INTERNAL_URL,
           clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: ACCOUNTS_AUDIENCE,
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL, maxStalenessSeconds: env.REVOCATION_MAX_STALENESS_SECONDS } } : {}),
         }),
         TypeOrmModule.forRoot({
           ...serviceDataSourceOptions({ name: 'accounts', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, entities: [Account], migrations: [CreateAccounts1764300000000] }),

@@ -3,6 +3,7 @@ import { AdminController } from './admin/admin.controller';
 import { AdminKeysController } from './admin/admin-keys.controller';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from './config/auth-server.config';
 import { DatabaseModule } from './database/database.module';
+import { ExpiryPurge } from './database/expiry-purge.service';
 import { InteractionModule } from './interaction/interaction.module';
 import { OidcModule } from './oidc/oidc.module';
 import { DemoSeedService } from './seed/demo-seed.service';
@@ -36,7 +37,7 @@ export class AuthServerModule {
         }),
       ],
       controllers: [RevocationsController, AdminKeysController, AdminController],
-      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, DemoIdentitiesService, LocalDenylistSync],
+      providers: [{ provide: AUTH_SERVER_CONFIG, useValue: config }, DemoSeedService, DemoIdentitiesService, LocalDenylistSync, ExpiryPurge],
       exports: [AUTH_SERVER_CONFIG],
     };
   }

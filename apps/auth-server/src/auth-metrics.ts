@@ -35,3 +35,11 @@ export const abuseLimited = new Counter({
   labelNames: ['limit'] as const,
   registers: [metricsRegistry],
 });
+
+/** Expired rows deleted by the scheduled purge, by table (revocations, oidc_payloads). */
+export const purgedRows = new Counter({
+  name: 'trustline_expired_rows_purged_total',
+  help: 'Expired rows deleted by the scheduled purge, by table',
+  labelNames: ['table'] as const,
+  registers: [metricsRegistry],
+});

@@ -1,7 +1,7 @@
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientCredentialsToken } from '../../../tools/testing/processes';
-import { basicAuth, type RunningAuthServer, startAuthServer } from './support/auth-server-process';
+import { basicAuth, type RunningAuthServer, serverSql, startAuthServer } from './support/auth-server-process';
 
 let server: RunningAuthServer;
 
@@ -38,7 +38,7 @@ describe('the revocation feed', () => {
     expect(page.cursor).toBeGreaterThan(start.cursor);
 
     const after = (await (await feed(reader, page.cursor)).json()) as { entries: unknown[]; cursor: number };
-    expect(after).toEqual({ entries: [], cursor: page.cursor });
+    expect(after).toEqual({ entries: [], cursor: page.cursor, more: false });
   });
 
   it('refuses callers without a token, with another audience, or without the scope', async () => {
@@ -50,6 +50,21 @@ describe('the revocation feed', () => {
     const wrongAudience = await feed(accountsToken);
     expect(wrongAudience.status).toBe(401);
     expect(wrongAudience.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  });
+
+  it('never answers an empty page while live entries follow: expired rows are filtered before paging', async () => {
+    const reader = await clientCredentialsToken(server.issuer, 'gateway', 'urn:trustline:auth', 'revocations:read');
+    const start = (await (await feed(reader)).json()) as { cursor: number };
+    const now = Math.floor(Date.now() / 1000);
+    // More than a page (1000) of long-expired rows, then one live entry.
+    for (let batch = 0; batch < 3; batch += 1) {
+      const rows = Array.from({ length: 400 }, (_, index) => `('jti', 'expired-${batch}-${index}', ${now - 7200}, ${now - 3600})`);
+      await serverSql(server, `INSERT INTO revocations (type, value, at, exp) VALUES ${rows.join(', ')}`);
+    }
+    await serverSql(server, `INSERT INTO revocations (type, value, at, exp) VALUES ('jti', 'live-after-expired', ${now}, ${now + 300})`);
+    const page = (await (await feed(reader, start.cursor)).json()) as { entries: { value: string }[]; cursor: number; more: boolean };
+    expect(page.entries.map((entry) => entry.value)).toEqual(['live-after-expired']);
+    expect(page.more).toBe(false);
   });
 
   it('answers a bad cursor with 400', async () => {

@@ -27,7 +27,7 @@ export class CardsAppModule {
           authInternalUrl: env.AUTH_INTERNAL_URL,
           clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: CARDS_AUDIENCE,
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL, maxStalenessSeconds: env.REVOCATION_MAX_STALENESS_SECONDS } } : {}),
         }),
         TypeOrmModule.forRoot({
           ...serviceDataSourceOptions({ name: 'cards', databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR, entities: [Card], migrations: [CreateCards1764200000000] }),

@@ -26,7 +26,7 @@ export class GatewayAppModule {
           authInternalUrl: env.AUTH_INTERNAL_URL,
           clockToleranceSeconds: env.CLOCK_TOLERANCE_SECONDS,
           audience: GATEWAY_SERVICES.map(({ service }) => audienceOf(service)),
-          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL } } : {}),
+          ...(m2m ? { m2m, revocationFeed: { pollMs: env.REVOCATION_POLL_MS, natsUrl: env.NATS_URL, maxStalenessSeconds: env.REVOCATION_MAX_STALENESS_SECONDS } } : {}),
         }),
         ThrottlerModule.forRoot(callerThrottlerOptions(env, redis)),
         RelayModule,

@@ -38,7 +38,7 @@ class VerifierLifecycle implements OnModuleInit, OnApplicationShutdown {
     await this.keys.start();
     if (this.feed) {
       // Fail open on start-up would mean serving revoked tokens: a failed catch-up is retried by the
-      // poller, and readiness stays false until one succeeds.
+      // poller, and readiness (RevocationFeed.status) stays false until one succeeds.
       await this.feed.catchUp().catch(() => undefined);
       this.feed.start();
       this.events?.start();
@@ -88,7 +88,21 @@ function providers(globalGuard: (options: ResolvedSecurityOptions) => boolean): 
       useFactory: (raw: SecurityModuleOptions, options: ResolvedSecurityOptions, tokens: ClientCredentialsTokenClient | null, denylist: Denylist, keys: RemoteKeyStore) => {
         if (!raw.revocationFeed) return null;
         if (!tokens) throw new TypeError('SecurityModule: "revocationFeed" needs "m2m" credentials with revocations:read');
-        return new RevocationFeed({ authInternalUrl: options.authInternalUrl, pollMs: raw.revocationFeed.pollMs ?? 1000, tokens, denylist, keys, fetch: options.fetch });
+        const { pollMs, maxStalenessSeconds, refusedGraceMs, lookbackMs } = raw.revocationFeed;
+        const logger = new Logger('RevocationFeed');
+        return new RevocationFeed({
+          authInternalUrl: options.authInternalUrl,
+          pollMs: pollMs ?? 1000,
+          tokens,
+          denylist,
+          keys,
+          fetch: options.fetch,
+          ...(maxStalenessSeconds !== undefined ? { maxStalenessMs: maxStalenessSeconds * 1000 } : {}),
+          refusedGraceMs,
+          lookbackMs,
+          logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message), error: (message) => logger.error(message) },
+          observer: { pull: (outcome) => options.observer.revocationFeedPull?.(outcome), staleness: (seconds) => options.observer.revocationFeedStaleness?.(seconds) },
+        });
       },
     },
     {

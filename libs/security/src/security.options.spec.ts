@@ -4,6 +4,13 @@ import { resolveSecurityOptions } from './security.options';
 describe('resolveSecurityOptions (fail closed at boot)', () => {
   const base = { issuer: 'http://localhost:9000', audience: 'urn:trustline:accounts' };
 
+  it('refuses revocation-feed settings that would never be ready or never poll', () => {
+    for (const revocationFeed of [{ maxStalenessSeconds: 0 }, { maxStalenessSeconds: 1.5 }, { pollMs: 0 }, { refusedGraceMs: -1 }, { lookbackMs: -1 }]) {
+      expect(() => resolveSecurityOptions({ ...base, revocationFeed }), JSON.stringify(revocationFeed)).toThrow(/revocationFeed\./);
+    }
+    expect(() => resolveSecurityOptions({ ...base, revocationFeed: { pollMs: 250, maxStalenessSeconds: 4, lookbackMs: 0 } })).not.toThrow();
+  });
+
   it('fills safe defaults', () => {
     expect(resolveSecurityOptions(base)).toMatchObject({
       algorithms: ['ES256'],

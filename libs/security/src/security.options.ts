@@ -24,8 +24,12 @@ export interface SecurityModuleOptions {
    * Pull the auth server's revocation feed every `pollMs` (REVOCATION_POLL_MS, default 1000) with this
    * service's M2M credentials (`m2m` must be set; the client needs `revocations:read`). With `natsUrl`
    * (NATS_URL) it also pulls at once whenever the auth server announces a revocation on NATS.
+   * Readiness (RevocationFeed.status): false until the first complete catch-up; false once the feed has
+   * been refused (4xx) for `refusedGraceMs` (default 3 poll periods); false once the auth server has been
+   * unreachable for `maxStalenessSeconds` since the last complete pull (REVOCATION_MAX_STALENESS_SECONDS,
+   * default 300). `lookbackMs` (default 10 s): see LookbackCursor.
    */
-  revocationFeed?: { pollMs?: number; natsUrl?: string } | false;
+  revocationFeed?: { pollMs?: number; natsUrl?: string; maxStalenessSeconds?: number; refusedGraceMs?: number; lookbackMs?: number } | false;
   /** Told about verifications, JWKS refreshes and M2M token requests (metrics; see SecurityObserver). */
   observer?: SecurityObserver;
   /** Fetch implementation (tests). */
@@ -41,6 +45,10 @@ export interface SecurityObserver {
   verification?(outcome: string): void;
   jwksRefresh?(result: 'ok' | 'error'): void;
   m2mToken?(outcome: 'cache_hit' | 'issued' | 'error'): void;
+  /** Every pull of the revocation feed: read to the end, refused (4xx), or unreachable (no answer, 5xx). */
+  revocationFeedPull?(outcome: 'ok' | 'refused' | 'unreachable'): void;
+  /** Seconds since the feed's last complete pull (on every poll period). */
+  revocationFeedStaleness?(seconds: number): void;
 }
 
 export const SECURITY_OPTIONS = Symbol('TRUSTLINE_SECURITY_OPTIONS');
@@ -105,6 +113,13 @@ export function resolveSecurityOptions(options: SecurityModuleOptions): Resolved
   };
   const verifiedTokenCacheMaxAgeSeconds = positive('verifiedTokenCacheMaxAgeSeconds', options.verifiedTokenCacheMaxAgeSeconds, 60, 1);
   if (verifiedTokenCacheMaxAgeSeconds > 3600) throw new TypeError('SecurityModule: "verifiedTokenCacheMaxAgeSeconds" must be an integer from 1 to 3600');
+  if (options.revocationFeed) {
+    const { pollMs, maxStalenessSeconds, refusedGraceMs, lookbackMs } = options.revocationFeed;
+    positive('revocationFeed.pollMs', pollMs, 1000, 1);
+    positive('revocationFeed.maxStalenessSeconds', maxStalenessSeconds, 300, 1);
+    positive('revocationFeed.refusedGraceMs', refusedGraceMs, 1000, 1);
+    positive('revocationFeed.lookbackMs', lookbackMs, 10_000, 0);
+  }
   return {
     issuer,
     audiences,

@@ -1,7 +1,7 @@
 import { Controller, type DynamicModule, Get, Inject, Injectable, Module, Optional } from '@nestjs/common';
 import { Transport } from '@nestjs/microservices';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, MicroserviceHealthIndicator, TerminusModule, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { natsConnectionOptions, Public, RemoteKeyStore } from '@trustline/security';
+import { natsConnectionOptions, Public, RemoteKeyStore, RevocationFeed } from '@trustline/security';
 
 export interface ServiceHealthOptions {
   /** Ping the service's database (TypeORM). */
@@ -29,8 +29,32 @@ export class SigningKeysHealthIndicator {
 }
 
 /**
+ * Ready once the revocation feed has been read to the end at least once; not ready while it is refused
+ * (4xx, past a few poll periods: fail closed) or the auth server has been unreachable past the maximum
+ * staleness (RevocationFeed.status, docs/security-model.md). Up when the app follows no feed.
+ */
+@Injectable()
+export class RevocationFeedHealthIndicator {
+  constructor(
+    private readonly indicators: HealthIndicatorService,
+    @Optional() @Inject(RevocationFeed) private readonly feed?: RevocationFeed | null,
+  ) {}
+
+  get active(): boolean {
+    return Boolean(this.feed);
+  }
+
+  check(key: string) {
+    const indicator = this.indicators.check(key);
+    if (!this.feed) return indicator.up();
+    const { ready, state } = this.feed.status();
+    return ready ? indicator.up({ state }) : indicator.down({ state });
+  }
+}
+
+/**
  * `/health/live` (the process answers) and `/health/ready` (it can do its job: database, the issuer's
- * keys, the broker), with @nestjs/terminus. No token, and no internal details: only each dependency's
+ * keys, the revocation feed, the broker), with @nestjs/terminus. No token, and no internal details: only each dependency's
  * up/down (503 when one is down), never hosts, URLs or error messages.
  */
 @Public()
@@ -42,6 +66,7 @@ export class HealthController {
     @Optional() private readonly database?: TypeOrmHealthIndicator,
     @Optional() private readonly signingKeys?: SigningKeysHealthIndicator,
     @Optional() private readonly microservices?: MicroserviceHealthIndicator,
+    @Optional() private readonly revocationFeed?: RevocationFeedHealthIndicator,
   ) {}
 
   @Get('live')
@@ -53,13 +78,13 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
-    const { database, signingKeys, microservices, options } = this;
-    const natsUrl = options.natsUrl;
+    const { database, signingKeys, microservices, revocationFeed, options } = this;
     return this.health.check([
       ...(options.database && database ? [() => database.pingCheck('database', { timeout: 1_500 })] : []),
       ...(options.keys && signingKeys ? [() => signingKeys.check('signing_keys')] : []),
-      ...(natsUrl && microservices
-        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: natsConnectionOptions(natsUrl) as never, timeout: 1_500 })]
+      ...(revocationFeed?.active ? [() => revocationFeed.check('revocation_feed')] : []),
+      ...(options.natsUrl && microservices
+        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: natsConnectionOptions(options.natsUrl) as never, timeout: 1_500 })]
         : []),
     ]);
   }
@@ -73,7 +98,7 @@ export class ServiceHealthModule {
       module: ServiceHealthModule,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json', logger: false })],
       controllers: [HealthController],
-      providers: [{ provide: HEALTH_OPTIONS, useValue: options }, ...(options.keys ? [SigningKeysHealthIndicator] : [])],
+      providers: [{ provide: HEALTH_OPTIONS, useValue: options }, ...(options.keys ? [SigningKeysHealthIndicator, RevocationFeedHealthIndicator] : [])],
     };
   }
 }

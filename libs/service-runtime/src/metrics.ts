@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SecurityObserver } from '@trustline/security';
 import type { FastifyInstance } from 'fastify';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per process: the app's own metrics and Node's (event loop lag, heap, GC). */
 export const metricsRegistry = new Registry();
@@ -34,11 +34,25 @@ const m2mTokens = new Counter({
   registers: [metricsRegistry],
 });
 
+const feedPulls = new Counter({
+  name: 'trustline_revocation_feed_pulls_total',
+  help: 'Pulls of the revocation feed: ok (read to the end), refused (the auth server answered 4xx: fails closed), unreachable (no answer or 5xx)',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+const feedStaleness = new Gauge({
+  name: 'trustline_revocation_feed_staleness_seconds',
+  help: "Seconds since this verifier's last complete pull of the revocation feed",
+  registers: [metricsRegistry],
+});
+
 /** @trustline/security's observer, counted in Prometheus. */
 export const securityMetrics: SecurityObserver = {
   verification: (outcome) => verifications.inc({ outcome }),
   jwksRefresh: (result) => jwksRefreshes.inc({ result }),
   m2mToken: (outcome) => m2mTokens.inc({ outcome }),
+  revocationFeedPull: (outcome) => feedPulls.inc({ outcome }),
+  revocationFeedStaleness: (seconds) => feedStaleness.set(seconds),
 };
 
 const started = new WeakMap<object, bigint>();

@@ -9,6 +9,13 @@ describe('loadServiceEnv', () => {
     expect(loadServiceEnv('accounts', schema, {})).toMatchObject({ PORT: 8081, ISSUER_URL: 'http://localhost:9000', DATA_DIR: './data' });
   });
 
+  it('keeps serving on the last revocation state for 300 s by default (REVOCATION_MAX_STALENESS_SECONDS), and refuses nonsense', () => {
+    expect(loadServiceEnv('accounts', schema, {})).toMatchObject({ REVOCATION_MAX_STALENESS_SECONDS: 300 });
+    expect(loadServiceEnv('accounts', schema, { REVOCATION_MAX_STALENESS_SECONDS: '5' })).toMatchObject({ REVOCATION_MAX_STALENESS_SECONDS: 5 });
+    for (const bad of ['0', '-1', '1.5', 'forever'])
+      expect(() => loadServiceEnv('accounts', schema, { REVOCATION_MAX_STALENESS_SECONDS: bad })).toThrow(/REVOCATION_MAX_STALENESS_SECONDS/);
+  });
+
   it('names every bad variable', () => {
     expect(() => loadServiceEnv('accounts', schema, { PORT: 'x', DATABASE_URL: 'mysql://db' })).toThrow(/PORT[\s\S]*DATABASE_URL|DATABASE_URL[\s\S]*PORT/);
   });

@@ -19,6 +19,11 @@ export const baseServiceEnv = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Set by each app's schema with its conventional default (CONVENTIONS.md); 0 picks a free port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * How long a verifier that cannot reach the auth server keeps serving on its last revocation state
+   * before it turns not ready (docs/security-model.md: availability against revocation freshness).
+   */
+  REVOCATION_MAX_STALENESS_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   /** Set: revocations arrive as NATS events (and RPC may use NATS); unset: no broker. */
   NATS_URL: z.url({ protocol: /^nats$/, error: 'must be a nats:// URL (leave unset for no broker)' }).optional(),
   /** Clock skew allowed on `exp`/`nbf`/`iat` (default 30 s); never above what the auth server's revocation horizons cover. */

@@ -15,6 +15,12 @@ describe('loadAuthServerConfig', () => {
     });
   });
 
+  it('purges expired rows every PURGE_INTERVAL_SECONDS (600 by default)', () => {
+    expect(loadAuthServerConfig({}).purgeIntervalSeconds).toBe(600);
+    expect(loadAuthServerConfig({ PURGE_INTERVAL_SECONDS: '1' }).purgeIntervalSeconds).toBe(1);
+    expect(() => loadAuthServerConfig({ PURGE_INTERVAL_SECONDS: '0' })).toThrow(/PURGE_INTERVAL_SECONDS/);
+  });
+
   it('takes PostgreSQL from DATABASE_URL and lifetimes from the environment', () => {
     const config = loadAuthServerConfig({ DATABASE_URL: 'postgres://u@db:5432/auth', ACCESS_TOKEN_TTL: '120', REFRESH_TOKEN_TTL: '3600', ISSUER_URL: 'http://auth:9000/' });
     expect(config.database).toEqual({ type: 'postgres', url: 'postgres://u@db:5432/auth' });

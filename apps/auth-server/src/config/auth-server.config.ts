@@ -76,6 +76,8 @@ const schema = z
     /** Authorization requests (GET/POST /auth; each can create an interaction row) allowed per address in AUTHORIZATION_WINDOW_SECONDS. */
     AUTHORIZATION_MAX_PER_IP: z.coerce.number().int().min(1).max(1_000_000).default(300),
     AUTHORIZATION_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+    /** How often expired revocations and engine rows (interactions, sessions, codes…) are deleted. */
+    PURGE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     /** How often the signing-key table is checked for rotations made elsewhere (CLI, another replica). */
     KEY_RELOAD_MS: z.coerce.number().int().min(200).max(600_000).default(2_000),
   })
@@ -118,6 +120,7 @@ export interface AuthServerConfig {
   /** Proxies trusted to append to X-Forwarded-For (0: the header is ignored). */
   readonly trustProxyHops: number;
   readonly keyReloadMs: number;
+  readonly purgeIntervalSeconds: number;
   readonly natsUrl: string | undefined;
   readonly redisUrl: string | undefined;
   readonly redisKeyPrefix: string;
@@ -166,6 +169,7 @@ export function loadAuthServerConfig(env: Record<string, string | undefined> = p
     logLevel: parsed.LOG_LEVEL,
     trustProxyHops: parsed.TRUST_PROXY_HOPS,
     keyReloadMs: parsed.KEY_RELOAD_MS,
+    purgeIntervalSeconds: parsed.PURGE_INTERVAL_SECONDS,
     natsUrl: parsed.NATS_URL,
     redisUrl: parsed.REDIS_URL,
     redisKeyPrefix: parsed.REDIS_KEY_PREFIX,

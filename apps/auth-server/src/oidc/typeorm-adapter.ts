@@ -133,8 +133,9 @@ export class TypeOrmOidcAdapter implements Adapter {
     return row.consumedAt ? { ...payload, consumed: row.consumedAt } : payload;
   }
 
-  /** Deletes rows past their expiry (called periodically). */
-  static async purgeExpired(payloads: Repository<OidcPayloadEntity>, writes: WriteSerializer): Promise<void> {
-    await writes.write(() => payloads.delete({ expiresAt: LessThan(now()) }));
+  /** Deletes rows past their expiry, interactions included (ExpiryPurge, on a schedule); returns how many. */
+  static async purgeExpired(payloads: Repository<OidcPayloadEntity>, writes: WriteSerializer): Promise<number> {
+    const result = await writes.write(() => payloads.delete({ expiresAt: LessThan(now()) }));
+    return result.affected ?? 0;
   }
 }

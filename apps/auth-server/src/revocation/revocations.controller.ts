@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { Scopes } from '@trustline/security';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { Type } from 'class-transformer';
-import { RevocationsService } from './revocations.service';
+import { FEED_PAGE_SIZE, RevocationsService } from './revocations.service';
 
 class FeedQuery {
   @IsOptional()
@@ -26,8 +26,8 @@ export class RevocationsController {
   async feed(@Query() query: FeedQuery) {
     const since = query.since ?? 0;
     const rows = await this.revocations.since(since);
-    const now = Math.floor(Date.now() / 1000);
-    const entries = rows.filter((row) => row.exp >= now).map(({ type, value, at, exp }) => ({ type, value, at, exp }));
-    return { entries, cursor: rows.length ? Number(rows[rows.length - 1].id) : since };
+    const entries = rows.map(({ type, value, at, exp }) => ({ type, value, at, exp }));
+    // `more`: a full page, so the verifier asks again from `cursor` (it keeps paging while the cursor moves).
+    return { entries, cursor: rows.length ? Number(rows[rows.length - 1].id) : since, more: rows.length === FEED_PAGE_SIZE };
   }
 }

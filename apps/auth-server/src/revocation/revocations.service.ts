@@ -1,12 +1,23 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, MoreThan, Repository } from 'typeorm';
+import { LessThan, MoreThan, MoreThanOrEqual, Repository } from 'typeorm';
 import { RevocationEntity, type RevocationType } from '../database/entities';
 import { WriteSerializer } from '@trustline/service-runtime';
 import { AuditService } from '../audit/audit.service';
 import { RevocationEventsPublisher } from './revocation-events.publisher';
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '@trustline/security';
 import { TokenLifetimes } from './token-lifetimes.service';
+
+/** Rows per page of the revocation feed. */
+export const FEED_PAGE_SIZE = 1000;
+
+/**
+ * How long past its stored `exp` the feed keeps serving an entry and the purge keeps its row: the
+ * largest clock skew any verifier may allow. `record()` already puts that skew into `exp`; this second
+ * margin covers rows written before it did, so a new replica still learns of a revoked token that
+ * another verifier's clock would still accept.
+ */
+const FEED_GRACE_SECONDS = MAX_CLOCK_TOLERANCE_SECONDS;
 
 /** The claims of a verified access token that a revocation can touch. */
 export interface RevocableClaims {
@@ -76,13 +87,20 @@ export class RevocationsService {
     return false;
   }
 
-  /** Entries after a cursor, oldest first (the feed's page). */
-  async since(cursor: number, limit = 1000): Promise<RevocationEntity[]> {
-    return this.revocations.find({ where: { id: MoreThan(cursor) }, order: { id: 'ASC' }, take: limit });
+  /**
+   * Live entries after a cursor, oldest first (the feed's page). Expired rows are filtered here, in SQL,
+   * so a page is never empty while live entries follow it. On PostgreSQL ids commit out of order under
+   * concurrent writers: readers re-read a look-back window (LookbackCursor) rather than trust the cursor.
+   */
+  async since(cursor: number, limit = FEED_PAGE_SIZE): Promise<RevocationEntity[]> {
+    const horizon = Math.floor(Date.now() / 1000) - FEED_GRACE_SECONDS;
+    return this.revocations.find({ where: { id: MoreThan(cursor), exp: MoreThanOrEqual(horizon) }, order: { id: 'ASC' }, take: limit });
   }
 
-  async purgeExpired(): Promise<void> {
-    const now = Math.floor(Date.now() / 1000);
-    await this.writes.write(() => this.revocations.delete({ exp: LessThan(now) }));
+  /** Deletes entries past their `exp` and the largest verifier skew (the scheduled purge); returns how many. */
+  async purgeExpired(): Promise<number> {
+    const horizon = Math.floor(Date.now() / 1000) - FEED_GRACE_SECONDS;
+    const result = await this.writes.write(() => this.revocations.delete({ exp: LessThan(horizon) }));
+    return result.affected ?? 0;
   }
 }

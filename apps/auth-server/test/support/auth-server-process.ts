@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { loginUser } from '../../../../tools/testing/pkce-login.mjs';
 import { type RunningProcess, startAuthServer as startShared } from '../../../../tools/testing/processes';
 
@@ -26,4 +29,24 @@ export async function auditEvents<Row>(issuer: string, adminToken: string, query
   const response = await fetch(`${issuer}/admin/audit?${new URLSearchParams({ limit: '1000', ...query })}`, { headers: { authorization: `Bearer ${adminToken}` } });
   if (response.status !== 200) throw new Error(`GET /admin/audit answered ${response.status}`);
   return (await response.json()) as Row[];
+}
+
+/** SQL against a running server's own database: PostgreSQL in the infra profile, its SQLite file otherwise. */
+export async function serverSql(server: RunningProcess, text: string): Promise<Record<string, unknown>[]> {
+  if (server.env.DATABASE_URL) {
+    const client = new pg.Client({ connectionString: server.env.DATABASE_URL });
+    await client.connect();
+    try {
+      return (await client.query(text)).rows as Record<string, unknown>[];
+    } finally {
+      await client.end();
+    }
+  }
+  const database = new Database(join(String(server.env.DATA_DIR), 'auth-server.sqlite'), { timeout: 5_000 });
+  try {
+    const statement = database.prepare(text);
+    return statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []);
+  } finally {
+    database.close();
+  }
 }
