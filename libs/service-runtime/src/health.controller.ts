@@ -79,12 +79,13 @@ export class HealthController {
   @HealthCheck()
   ready() {
     const { database, signingKeys, microservices, revocationFeed, options } = this;
+    const natsUrl = options.natsUrl;
     return this.health.check([
       ...(options.database && database ? [() => database.pingCheck('database', { timeout: 1_500 })] : []),
       ...(options.keys && signingKeys ? [() => signingKeys.check('signing_keys')] : []),
       ...(revocationFeed?.active ? [() => revocationFeed.check('revocation_feed')] : []),
-      ...(options.natsUrl && microservices
-        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: natsConnectionOptions(options.natsUrl) as never, timeout: 1_500 })]
+      ...(natsUrl && microservices
+        ? [() => microservices.pingCheck('broker', { transport: Transport.NATS, options: natsConnectionOptions(natsUrl) as never, timeout: 1_500 })]
         : []),
     ]);
   }
