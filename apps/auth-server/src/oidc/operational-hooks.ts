@@ -81,16 +81,25 @@ async function readForm(request: IncomingMessage, length: number | undefined, ch
  * that revokes a grant and then introspects its token must see it inactive.
  */
 export function installOperationalHooks(provider: Provider, deps: OperationalHookDependencies): void {
-  const pending = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    const tracked = work.catch((error: unknown) => deps.onWriteError?.(error)).finally(() => pending.delete(tracked));
-    pending.add(tracked);
+  // Writes are tracked per request: a response waits for its own writes only, never for other
+  // requests' (under sustained load a shared set would never drain, and every response would hang).
+  const pendingOf = new WeakMap<object, Set<Promise<unknown>>>();
+  const track = (ctx: object | undefined, work: Promise<unknown>) => {
+    const settled = work.catch((error: unknown) => deps.onWriteError?.(error));
+    // An event raised outside a request (none today) has no response to hold: its errors are still reported.
+    if (typeof ctx !== 'object' || ctx === null) return void settled;
+    let pending = pendingOf.get(ctx);
+    if (!pending) pendingOf.set(ctx, (pending = new Set()));
+    const own = pending;
+    const tracked = settled.finally(() => own.delete(tracked));
+    own.add(tracked);
   };
 
-  provider.use(async (_ctx, next) => {
+  provider.use(async (ctx, next) => {
     await next();
     // A write may start another (a reused refresh token revokes its grant, which records the revocation).
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+    const pending = pendingOf.get(ctx);
+    while (pending && pending.size > 0) await Promise.allSettled([...pending]);
   });
 
   // Anonymous authorization requests (each can create an interaction row), per address.
@@ -136,12 +145,12 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
       ctx.set('retry-after', String(attempt.wait));
       ctx.set('cache-control', 'no-store');
       ctx.body = { error: 'invalid_client', error_description: 'too many failed client authentications from this address; retry later' };
-      track(deps.audit.record({ type: 'client_auth.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: named, ip: ctx.ip, requestId: requestIdOf(ctx) }));
+      track(ctx, deps.audit.record({ type: 'client_auth.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: named, ip: ctx.ip, requestId: requestIdOf(ctx) }));
       return;
     }
     await next();
     // Only a failed authentication keeps its point; anything else (a token, invalid_grant …) gives it back.
-    if ((ctx.body as { error?: unknown } | undefined)?.error !== 'invalid_client') track(attempt.succeeded());
+    if ((ctx.body as { error?: unknown } | undefined)?.error !== 'invalid_client') track(ctx, attempt.succeeded());
   });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
@@ -149,6 +158,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
     tokensIssued.inc({ grant_type: grantType });
     const body = ctx.body as { scope?: unknown } | undefined;
     track(
+      ctx,
       deps.audit.record({
         type: grantType === 'refresh_token' ? 'token.refreshed' : 'token.issued',
         outcome: 'success',
@@ -172,9 +182,10 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
     // reads (RFC 9700 §4.14.2, RFC 6749 §4.1.2). The whole grant goes, the winner's new tokens with it.
     if (reuse) {
       grantSourceReuse.inc({ model: error.model });
-      if (error.grantId) track(revokeGrant(provider, ctx, error.grantId));
+      if (error.grantId) track(ctx, revokeGrant(provider, ctx, error.grantId));
     }
     track(
+      ctx,
       deps.audit.record({
         type: 'token.refused',
         outcome: 'failure',
@@ -189,6 +200,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
 
   provider.on('authorization.error', (ctx: KoaContextWithOIDC, error: { error?: string }) => {
     track(
+      ctx,
       deps.audit.record({
         type: 'authorization.denied',
         outcome: 'failure',
@@ -202,13 +214,13 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
   });
 
   provider.on('end_session.success', (ctx: KoaContextWithOIDC) => {
-    track(deps.audit.record({ type: 'logout', outcome: 'success', clientId: ctx.oidc?.client?.clientId, requestId: requestIdOf(ctx), ip: ctx.ip }));
+    track(ctx, deps.audit.record({ type: 'logout', outcome: 'success', clientId: ctx.oidc?.client?.clientId, requestId: requestIdOf(ctx), ip: ctx.ip }));
   });
 
   // A revoked grant (logout, refresh-token reuse, revocation of a refresh token) must kill the JWT access
   // tokens it issued too; record() keeps the entry as long as the longest access token ever issued.
-  provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => {
-    track(deps.revocations.record('grant', grantId));
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    track(ctx, deps.revocations.record('grant', grantId));
   });
 }
 
