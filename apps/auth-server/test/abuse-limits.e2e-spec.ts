@@ -177,6 +177,18 @@ describe('with TRUST_PROXY_HOPS=0 (callers reach the auth server directly)', () 
     expect(refused).toHaveLength(5);
   });
 
+  it("serves a service's burst of 40 concurrent token requests from one address in full, whatever the failure limit (5 here)", async () => {
+    const { server } = running;
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, index) => clientAuthAttempt(server, 'cards-service', 'cards-service-secret', index % 2 ? 'basic' : 'post', { from: '127.0.0.9' })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(Array(40).fill(200));
+    // Nothing of the burst counts as a failure: wrong secrets from there still get the whole budget.
+    const guesses = [];
+    for (let guess = 0; guess < 7; guess += 1) guesses.push((await clientAuthAttempt(server, 'cards-service', `wrong-${guess}`, 'basic', { from: '127.0.0.9' })).status);
+    expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
   it('evaluates no more than the limit of 60 concurrent password guesses against one account from one address', async () => {
     const { server, admin } = running;
     const post = await openLogin(server, { from: '127.0.0.4' });

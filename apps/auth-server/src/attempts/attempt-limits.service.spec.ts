@@ -46,10 +46,21 @@ describe('AttemptLimits (in memory)', () => {
     expect((await shared.beginLogin('bob', '10.2.0.1')).wait).toBe(0);
   });
 
-  it('counts client authentication per (client, address): the same client from another address is served', async () => {
+  it('counts client authentication per (client, address): of 100 concurrent wrong secrets 4 are evaluated; the same client from another address is served', async () => {
     const shared = limits();
-    const concurrent = await Promise.all(Array.from({ length: 100 }, () => shared.beginClientAuth('loans-service', '10.3.0.1')));
-    expect(concurrent.filter((attempt) => attempt.wait === 0)).toHaveLength(4);
+    let evaluated = 0;
+    const concurrent = await Promise.all(
+      Array.from({ length: 100 }, async () => {
+        const attempt = await shared.beginClientAuth('loans-service', '10.3.0.1');
+        if (attempt.wait > 0) return attempt;
+        evaluated += 1;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await attempt.failed();
+        return attempt;
+      }),
+    );
+    expect(evaluated).toBe(4);
+    expect(concurrent.filter((attempt) => attempt.wait > 0).every((attempt) => attempt.limit === 'address' && attempt.wait > 200)).toBe(true);
     expect((await shared.beginClientAuth('loans-service', '10.3.0.2')).wait).toBe(0);
     expect((await shared.beginClientAuth('cards-service', '10.3.0.1')).wait).toBe(0);
   });
@@ -63,6 +74,31 @@ describe('AttemptLimits (in memory)', () => {
       await attempt.succeeded();
       await (await shared.beginClientAuth('loans-service', '10.5.0.1')).succeeded();
     }
+  });
+
+  it("serves a client's burst of concurrent right secrets from one address, far beyond the failure limit: in-flight attempts are not failures", async () => {
+    const shared = limits();
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, async () => {
+        const attempt = await shared.beginClientAuth('gateway', '10.6.0.1');
+        if (attempt.wait === 0) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          await attempt.succeeded();
+        }
+        return attempt.wait;
+      }),
+    );
+    expect(burst.filter((wait) => wait > 0)).toEqual([]);
+    // And the burst left no failure behind: wrong secrets from there still have their whole budget.
+    let evaluated = 0;
+    for (let guess = 0; guess < 10; guess += 1) {
+      const attempt = await shared.beginClientAuth('gateway', '10.6.0.1');
+      if (attempt.wait === 0) {
+        evaluated += 1;
+        await attempt.failed();
+      }
+    }
+    expect(evaluated).toBe(4);
   });
 
   it('limits authorization requests per address', async () => {

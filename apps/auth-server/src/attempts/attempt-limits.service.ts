@@ -17,9 +17,31 @@ export interface Attempt {
   readonly limit?: AttemptLimit;
   /** The attempt turned out to be right: the points it took are given back. */
   succeeded(): Promise<void>;
+  /** The attempt was wrong: its point stays taken, and it counts as a failure. */
+  failed(): Promise<void>;
+  /** The attempt was never decided (the request failed elsewhere): its point is given back, no failure. */
+  abandoned(): Promise<void>;
 }
 
-const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, succeeded: async () => undefined });
+const nothing = async () => undefined;
+const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, succeeded: nothing, failed: nothing, abandoned: nothing });
+
+/**
+ * A failure budget whose attempts are counted before they are evaluated, for callers that may send many
+ * right attempts at once (a service's client authentications): `held` counts the attempts in flight and
+ * the failures (taken first, atomically, no block), `failed` the failures alone. When `held` is spent by
+ * attempts still being evaluated rather than by failures, a new attempt waits for one of them to finish
+ * instead of being refused: a burst of right secrets is served however large, while of any number of
+ * concurrent wrong ones no more than the budget are evaluated.
+ */
+interface FailureBudget {
+  held: Limiter;
+  failed: Limiter;
+  points: number;
+}
+
+/** How long an attempt waits for attempts in flight to finish before it is refused (it never waits on failures). */
+const IN_FLIGHT_WAIT_MS = 2_000;
 
 /**
  * Brute-force protection (rate-limiter-flexible, in Redis when there is one so that every replica
@@ -32,7 +54,9 @@ const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, 
  * anywhere, past its budget, a slowdown (one evaluation per LOGIN_ACCOUNT_SLOWDOWN_SECONDS), never a
  * lockout: an attacker elsewhere cannot keep the real user out for the window. Failed client
  * authentication: per (client, address) and per address, never per client alone (a client's secret is
- * a 256-bit random value; a per-client lockout would only let anyone lock the client out).
+ * a 256-bit random value; a per-client lockout would only let anyone lock the client out). A service
+ * sends many right secrets at once, so there the budget tells attempts in flight from failures
+ * (FailureBudget): a burst waits for its own attempts instead of being refused as if they had failed.
  *
  * The address is the one TRUST_PROXY_HOPS derives. Typed usernames are keyed by an HMAC under a
  * server secret: a password typed into the username field never lands in Redis. Unknown names are
@@ -42,7 +66,7 @@ const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, 
 export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly redis: Redis | undefined;
   private readonly login: { accountAndIp: Limiter; ip: Limiter; account: Limiter; accountSlowdown: Limiter };
-  private readonly clientAuth: { clientAndIp: Limiter; ip: Limiter };
+  private readonly clientAuth: { clientAndIp: FailureBudget; ip: FailureBudget };
   private readonly authorization: Limiter;
   private readonly accountKeySecret: Buffer;
   private readonly accountBudget: number;
@@ -65,9 +89,14 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
       accountSlowdown: limiter('login-account-slow', 1, limits.loginAccountSlowdownSeconds, 0),
     };
     this.accountBudget = limits.loginPerAccount;
+    const budget = (keyPrefix: string, points: number, duration: number): FailureBudget => ({
+      held: limiter(`${keyPrefix}-held`, points, duration, 0),
+      failed: limiter(`${keyPrefix}-failed`, points, duration, 0),
+      points,
+    });
     this.clientAuth = {
-      clientAndIp: limiter('client-auth-client-ip', limits.clientAuthPerClientAndIp, limits.clientAuthWindowSeconds),
-      ip: limiter('client-auth-ip', limits.clientAuthPerIp, limits.clientAuthWindowSeconds),
+      clientAndIp: budget('client-auth-client-ip', limits.clientAuthPerClientAndIp, limits.clientAuthWindowSeconds),
+      ip: budget('client-auth-ip', limits.clientAuthPerIp, limits.clientAuthWindowSeconds),
     };
     this.authorization = limiter('authorization-ip', limits.authorizationPerIp, limits.authorizationWindowSeconds, 0);
     // Every replica derives the same key from the shared secret, so they count the same names together.
@@ -100,18 +129,40 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
     return {
       wait: 0,
       succeeded: () => succeed(pair, [perIp, perAccount]),
+      failed: nothing,
+      abandoned: () => giveBack([pair, perIp, perAccount]),
     };
   }
 
   /** Counts a client authentication at the token endpoints before it is evaluated (whatever its method). */
   async beginClientAuth(clientId: string | undefined, ip: string): Promise<Attempt> {
-    const checks: Check[] = [
+    const budgets: [FailureBudget, string][] = [
       [this.clientAuth.clientAndIp, `${(clientId ?? '-').slice(0, 128)}|${address(ip)}`],
       [this.clientAuth.ip, address(ip)],
     ];
-    const { wait } = await consumeAll(checks);
-    if (wait > 0) return refused(wait, 'address');
-    return { wait: 0, succeeded: () => succeed(checks[0], [checks[1]]) };
+    const held: Check[] = budgets.map(([budget, key]) => [budget.held, key]);
+    const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+    for (;;) {
+      const { wait } = await consumeAll(held);
+      if (wait === 0) break;
+      // Spent by failures: refused for as long as they count. Spent by attempts in flight: wait for one.
+      const failures = await failureWait(budgets);
+      if (failures > 0) return refused(failures, 'address');
+      if (Date.now() >= deadline) return refused(1, 'address');
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+    }
+    const [pair] = budgets;
+    return {
+      wait: 0,
+      // A right secret clears that client's failures from this address and gives the address its point back.
+      succeeded: async () => {
+        await Promise.all([pair[0].held.delete(pair[1]).catch(() => undefined), pair[0].failed.delete(pair[1]).catch(() => undefined), giveBack([held[1]])]);
+      },
+      failed: async () => {
+        await Promise.all(budgets.map(([budget, key]) => countOn([budget.failed, key])));
+      },
+      abandoned: () => giveBack(held),
+    };
   }
 
   /** Seconds until this address may send another authorization request, or 0 (counted now). */
@@ -150,6 +201,16 @@ async function consumeAll(checks: readonly Check[]): Promise<{ wait: number }> {
     }
   }
   return { wait: 0 };
+}
+
+/** Seconds until the failures alone stop spending one of these budgets, or 0 if none is spent by failures. */
+async function failureWait(budgets: readonly (readonly [FailureBudget, string])[]): Promise<number> {
+  let wait = 0;
+  for (const [budget, key] of budgets) {
+    const state = await budget.failed.get(key);
+    if (state && state.consumedPoints >= budget.points) wait = Math.max(wait, secondsOf(state));
+  }
+  return wait;
 }
 
 /** Takes a point and returns how many were taken in the window, the new one included (never refuses). */

@@ -114,8 +114,13 @@ export class InteractionController {
         interaction,
       );
     }
-    const user = await this.users.authenticate(username, password);
+    const user = await this.users.authenticate(username, password).catch(async (error: unknown) => {
+      // Undecided (the store failed): not a wrong password, so the attempt's points are given back.
+      await attempt.abandoned();
+      throw error;
+    });
     if (!user) {
+      await attempt.failed();
       logins.inc({ outcome: 'failure' });
       await this.audit.record({
         type: 'login.failure',

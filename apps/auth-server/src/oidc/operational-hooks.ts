@@ -148,9 +148,15 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
       track(ctx, deps.audit.record({ type: 'client_auth.blocked', outcome: 'failure', reason: 'too_many_failures', clientId: named, ip: ctx.ip, requestId: requestIdOf(ctx) }));
       return;
     }
-    await next();
-    // Only a failed authentication keeps its point; anything else (a token, invalid_grant …) gives it back.
-    if ((ctx.body as { error?: unknown } | undefined)?.error !== 'invalid_client') track(ctx, attempt.succeeded());
+    try {
+      await next();
+    } catch (error) {
+      // Undecided (the engine failed): not a failure of the client's, so its point is given back.
+      track(ctx, attempt.abandoned());
+      throw error;
+    }
+    // Only a failed authentication counts; anything else (a token, invalid_grant …) gives its point back.
+    track(ctx, (ctx.body as { error?: unknown } | undefined)?.error === 'invalid_client' ? attempt.failed() : attempt.succeeded());
   });
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
