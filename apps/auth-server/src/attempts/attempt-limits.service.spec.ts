@@ -101,6 +101,15 @@ describe('AttemptLimits (in memory)', () => {
     expect(evaluated).toBe(4);
   });
 
+  it('holds no point for a public client (nothing to guess), yet counts its failures and refuses once they are spent', async () => {
+    const shared = limits();
+    const burst = await Promise.all(Array.from({ length: 60 }, () => shared.beginClientAuth('portal', '10.7.0.1', 'no credential')));
+    expect(burst.every((attempt) => attempt.wait === 0)).toBe(true);
+    for (let failure = 0; failure < 4; failure += 1) await (await shared.beginClientAuth('nobody', '10.7.0.1', 'no credential')).failed();
+    expect((await shared.beginClientAuth('nobody', '10.7.0.1', 'no credential')).wait).toBeGreaterThan(200);
+    expect((await shared.beginClientAuth('nobody', '10.7.0.1')).wait).toBeGreaterThan(200);
+  });
+
   it('limits authorization requests per address', async () => {
     const shared = limits();
     expect(await shared.authorizationWait('10.4.0.1')).toBe(0);

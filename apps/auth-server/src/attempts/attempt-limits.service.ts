@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
@@ -24,6 +25,13 @@ export interface Attempt {
 }
 
 const nothing = async () => undefined;
+
+/**
+ * The client authentication being evaluated in this request, if any: the engine's secret comparison
+ * settles it as soon as the secret matched, so a right attempt holds its point for the comparison only,
+ * not for the whole grant (signing, storing) that follows.
+ */
+export const clientAuthentication = new AsyncLocalStorage<Attempt>();
 const refused = (wait: number, limit: AttemptLimit): Attempt => ({ wait, limit, succeeded: nothing, failed: nothing, abandoned: nothing });
 
 /**
@@ -42,6 +50,44 @@ interface FailureBudget {
 
 /** How long an attempt waits for attempts in flight to finish before it is refused (it never waits on failures). */
 const IN_FLIGHT_WAIT_MS = 2_000;
+/** How often a waiting attempt looks again without being woken (attempts finishing on another replica). */
+const IN_FLIGHT_RECHECK_MS = 25;
+
+/**
+ * Attempts waiting for a budget spent by attempts in flight: woken, one at a time, the moment one of this
+ * process's attempts on the same key finishes, so a burst runs at the budget's width without idle gaps.
+ */
+class InFlightWaiters {
+  private readonly waiting = new Map<string, Set<() => void>>();
+
+  turn(keys: readonly string[], deadline: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        for (const key of keys) {
+          const set = this.waiting.get(key);
+          set?.delete(wake);
+          if (set?.size === 0) this.waiting.delete(key);
+        }
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(1, Math.min(IN_FLIGHT_RECHECK_MS, deadline - Date.now())));
+      for (const key of keys) {
+        let set = this.waiting.get(key);
+        if (!set) this.waiting.set(key, (set = new Set()));
+        set.add(wake);
+      }
+    });
+  }
+
+  finished(keys: readonly string[]): void {
+    for (const key of keys) {
+      const set = this.waiting.get(key);
+      const next = set?.values().next().value;
+      if (next) next();
+    }
+  }
+}
 
 /**
  * Brute-force protection (rate-limiter-flexible, in Redis when there is one so that every replica
@@ -68,6 +114,7 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
   private readonly login: { accountAndIp: Limiter; ip: Limiter; account: Limiter; accountSlowdown: Limiter };
   private readonly clientAuth: { clientAndIp: FailureBudget; ip: FailureBudget };
   private readonly authorization: Limiter;
+  private readonly inFlight = new InFlightWaiters();
   private readonly accountKeySecret: Buffer;
   private readonly accountBudget: number;
 
@@ -135,11 +182,25 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Counts a client authentication at the token endpoints before it is evaluated (whatever its method). */
-  async beginClientAuth(clientId: string | undefined, ip: string): Promise<Attempt> {
+  async beginClientAuth(clientId: string | undefined, ip: string, presents: 'credential' | 'no credential' = 'credential'): Promise<Attempt> {
     const budgets: [FailureBudget, string][] = [
       [this.clientAuth.clientAndIp, `${(clientId ?? '-').slice(0, 128)}|${address(ip)}`],
       [this.clientAuth.ip, address(ip)],
     ];
+    if (presents === 'no credential') {
+      // A public client (`none`) presents nothing to guess: no point is held while it is evaluated; a
+      // failure (an unknown or confidential client id) still counts, and spent budgets still refuse.
+      const failures = await failureWait(budgets);
+      if (failures > 0) return refused(failures, 'address');
+      return {
+        wait: 0,
+        succeeded: nothing,
+        failed: async () => {
+          await Promise.all(budgets.flatMap(([budget, key]) => [countOn([budget.held, key]), countOn([budget.failed, key])]));
+        },
+        abandoned: nothing,
+      };
+    }
     const held: Check[] = budgets.map(([budget, key]) => [budget.held, key]);
     const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
     for (;;) {
@@ -149,19 +210,25 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
       const failures = await failureWait(budgets);
       if (failures > 0) return refused(failures, 'address');
       if (Date.now() >= deadline) return refused(1, 'address');
-      await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20));
+      await this.inFlight.turn(
+        budgets.map(([, key]) => key),
+        deadline,
+      );
     }
     const [pair] = budgets;
+    // The first outcome settles the attempt; later ones (the response after an early success) do nothing.
+    let settled = false;
+    const done = (work: () => Promise<unknown>) => async () => {
+      if (settled) return;
+      settled = true;
+      await work().finally(() => this.inFlight.finished(budgets.map(([, key]) => key)));
+    };
     return {
       wait: 0,
       // A right secret clears that client's failures from this address and gives the address its point back.
-      succeeded: async () => {
-        await Promise.all([pair[0].held.delete(pair[1]).catch(() => undefined), pair[0].failed.delete(pair[1]).catch(() => undefined), giveBack([held[1]])]);
-      },
-      failed: async () => {
-        await Promise.all(budgets.map(([budget, key]) => countOn([budget.failed, key])));
-      },
-      abandoned: () => giveBack(held),
+      succeeded: done(() => Promise.all([pair[0].held.delete(pair[1]).catch(() => undefined), pair[0].failed.delete(pair[1]).catch(() => undefined), giveBack([held[1]])])),
+      failed: done(() => Promise.all(budgets.map(([budget, key]) => countOn([budget.failed, key])))),
+      abandoned: done(() => giveBack(held)),
     };
   }
 

@@ -1,7 +1,7 @@
 import { hkdfSync } from 'node:crypto';
 import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Repository } from 'typeorm';
-import type { AttemptLimits } from '../attempts/attempt-limits.service';
+import { type AttemptLimits, clientAuthentication } from '../attempts/attempt-limits.service';
 import type { AuditService } from '../audit/audit.service';
 import { clientSecretMatches } from '../clients/client-secret';
 import type { ClientsService } from '../clients/clients.service';
@@ -219,7 +219,10 @@ export function createOidcProvider(deps: OidcProviderDependencies): Provider {
 
   // Secrets are stored as SHA-256 digests: compare the presented secret's digest in constant time.
   provider.Client.prototype.compareClientSecret = function compareDigest(this: { clientSecret?: string }, actual: string) {
-    return clientSecretMatches(actual, this.clientSecret);
+    const matched = clientSecretMatches(actual, this.clientSecret);
+    // A right secret gives its abuse-limit point back now, not after the grant (see AttemptLimits).
+    if (matched) void clientAuthentication.getStore()?.succeeded();
+    return matched;
   };
 
   installOperationalHooks(provider, { config, revocations: deps.revocations, audit: deps.audit, attempts: deps.attempts, onWriteError: deps.onRevocationWriteError });

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { type ParsedUrlQuery, parse as parseQuery } from 'node:querystring';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { AttemptLimits } from '../attempts/attempt-limits.service';
+import { type AttemptLimits, clientAuthentication } from '../attempts/attempt-limits.service';
 import type { AuditService } from '../audit/audit.service';
 import { auditRequestId } from '../audit/request-id';
 import type { AuthServerConfig } from '../config/auth-server.config';
@@ -138,7 +138,8 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
       (ctx.req as IncomingMessage & { body?: string }).body = text;
     }
     const named = claimedClientId(ctx.get('authorization'), form);
-    const attempt = await deps.attempts.beginClientAuth(named, ctx.ip);
+    const presents = ctx.get('authorization') || form?.client_secret !== undefined || form?.client_assertion !== undefined ? 'credential' : 'no credential';
+    const attempt = await deps.attempts.beginClientAuth(named, ctx.ip, presents);
     if (attempt.wait > 0) {
       abuseLimited.inc({ limit: 'client_auth' });
       ctx.status = 429;
@@ -149,7 +150,7 @@ export function installOperationalHooks(provider: Provider, deps: OperationalHoo
       return;
     }
     try {
-      await next();
+      await clientAuthentication.run(attempt, next);
     } catch (error) {
       // Undecided (the engine failed): not a failure of the client's, so its point is given back.
       track(ctx, attempt.abandoned());
