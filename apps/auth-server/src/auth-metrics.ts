@@ -43,3 +43,11 @@ export const purgedRows = new Counter({
   labelNames: ['table'] as const,
   registers: [metricsRegistry],
 });
+
+/** Abuse-limit store operations that failed (Redis down): a point not given back stays taken (fails closed). */
+export const attemptStoreErrors = new Counter({
+  name: 'trustline_attempt_limit_store_errors_total',
+  help: 'Abuse-limit store operations that failed, by operation',
+  labelNames: ['operation'] as const,
+  registers: [metricsRegistry],
+});

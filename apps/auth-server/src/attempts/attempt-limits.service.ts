@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type IRateLimiterOptions, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { attemptStoreErrors } from '../auth-metrics';
 import { AUTH_SERVER_CONFIG, type AuthServerConfig } from '../config/auth-server.config';
 
 type Limiter = RateLimiterMemory | RateLimiterRedis;
@@ -153,7 +154,7 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
   /** Connects before the server serves (until then the in-memory insurance limiter counts). */
   async onModuleInit(): Promise<void> {
     if (!this.redis) return;
-    await Promise.race([this.redis.connect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    await Promise.race([this.redis.connect().catch(storeFailed('connect')), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
   }
 
   /** Counts a sign-in attempt before the password is checked; `succeeded()` once it was right. */
@@ -226,7 +227,9 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
     return {
       wait: 0,
       // A right secret clears that client's failures from this address and gives the address its point back.
-      succeeded: done(() => Promise.all([pair[0].held.delete(pair[1]).catch(() => undefined), pair[0].failed.delete(pair[1]).catch(() => undefined), giveBack([held[1]])])),
+      succeeded: done(() =>
+        Promise.all([pair[0].held.delete(pair[1]).catch(storeFailed('delete')), pair[0].failed.delete(pair[1]).catch(storeFailed('delete')), giveBack([held[1]])]),
+      ),
       failed: done(() => Promise.all(budgets.map(([budget, key]) => countOn([budget.failed, key])))),
       abandoned: done(() => giveBack(held)),
     };
@@ -245,6 +248,18 @@ export class AttemptLimits implements OnModuleInit, OnApplicationShutdown {
     return createHmac('sha256', this.accountKeySecret).update(username.trim().toLowerCase().slice(0, 128)).digest('base64url');
   }
 }
+
+const logger = new Logger('AttemptLimits');
+
+/**
+ * A give-back or clear the store refused (Redis down; the insurance limiter counts meanwhile). It fails
+ * closed, since the point stays taken, but it must not pass unseen: logged (never the key, which names
+ * a client and an address) and counted.
+ */
+const storeFailed = (operation: 'connect' | 'delete' | 'reward') => (error: unknown) => {
+  attemptStoreErrors.inc({ operation });
+  logger.warn(`attempt-limit store failed to ${operation}: ${error instanceof Error ? error.message : String(error)}`);
+};
 
 /** An address as a key (a forwarded value is whatever the outermost trusted proxy wrote: bounded). */
 const address = (ip: string) => ip.slice(0, 64);
@@ -292,9 +307,9 @@ async function countOn([limiter, key]: Check): Promise<number> {
 
 /** A success from this address clears its failures for that account or client, and gives back the broader points. */
 async function succeed([limiter, key]: Check, broader: readonly Check[]): Promise<void> {
-  await Promise.all([limiter.delete(key).catch(() => undefined), giveBack(broader)]);
+  await Promise.all([limiter.delete(key).catch(storeFailed('delete')), giveBack(broader)]);
 }
 
 async function giveBack(checks: readonly Check[]): Promise<void> {
-  await Promise.all(checks.map(([limiter, key]) => limiter.reward(key).catch(() => undefined)));
+  await Promise.all(checks.map(([limiter, key]) => limiter.reward(key).catch(storeFailed('reward'))));
 }
